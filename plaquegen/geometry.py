@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Iterable, Protocol, Sequence
 
 from fontTools.misc.bezierTools import calcCubicArcLength, calcCubicBounds
@@ -102,11 +103,11 @@ class Path:
     def translated(self, dx: float, dy: float) -> "Path":
         return self.transformed((1.0, 0.0, 0.0, 1.0, dx, dy))
 
-    @property
+    @cached_property
     def bounds(self) -> Bounds:
         return segs_bounds(self.segs)
 
-    @property
+    @cached_property
     def length(self) -> float:
         """Drawn length in mm (what the laser travels with the beam on)."""
         return segs_length(self.segs)

@@ -1,9 +1,25 @@
-"""Bed sheets: plaques laid out into the pockets of the shop's jig (placeholder, being written)."""
+"""Bed sheets: plaques laid out into the pockets of the shop's jig.
+
+Slots are numbered 1..N in reading order (left to right, top to bottom) so a
+person can find them; the laser runs them in serpentine order (odd rows right
+to left) to keep travel short. Every laser layer of every plaque comes before
+the next layer: all engraving, then all scoring, then all cutting. Pocket
+outlines and slot labels (build number + short VIN, single-stroke text) are
+on the guide layer, which is never output.
+"""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Sequence
 
-from .geometry import Plaque
+from .geometry import Plaque, rounded_rect
+from .glyphs import fit_text, load_font
+from .geometry import Bounds
+from .svgout import add_paths, layer_group, new_drawing, num, to_bytes
+from .template import Bed, Template
+
+LABEL_FONT = "hershey:futural"
+LABEL_CAP = 2.2  # mm
 
 
 @dataclass(frozen=True)
@@ -17,6 +33,11 @@ class Slot:
     y: float
     plaque: Plaque | None = None
 
+    @property
+    def label(self) -> str:
+        p = self.plaque
+        return f"{self.index}: {p.label}  {p.vin[-7:]}" if p else str(self.index)
+
 
 @dataclass(frozen=True)
 class Sheet:
@@ -27,3 +48,77 @@ class Sheet:
     bed_h: float
     slots: tuple[Slot, ...]
     file: str
+
+
+def pockets(bed: Bed) -> list[tuple[int, int, float, float]]:
+    """(col, row, x, y) of every pocket in reading order."""
+    return [(c, r, bed.origin_x + c * bed.pitch_x, bed.origin_y + r * bed.pitch_y)
+            for r in range(bed.rows) for c in range(bed.columns)]
+
+
+def layout(plaques: Sequence[Plaque], bed: Bed) -> list[Sheet]:
+    """Fill the jig's pockets with plaques in build-number order, sheet after sheet."""
+    ordered = sorted(plaques, key=lambda p: (p.number, p.vin))
+    spots = pockets(bed)
+    per = len(spots)
+    sheets = []
+    width = max(2, len(str(max(1, -(-len(ordered) // per)))))
+    for s in range(0, len(ordered), per):
+        n = s // per + 1
+        slots = tuple(Slot(i + 1, c, r, x, y, p)
+                      for i, ((c, r, x, y), p) in enumerate(zip(spots, ordered[s:s + per])))
+        sheets.append(Sheet(n, bed.width, bed.height, slots, f"sheets/sheet-{n:0{width}d}.svg"))
+    return sheets
+
+
+def laser_order(slots: Sequence[Slot]) -> list[Slot]:
+    """Serpentine order: even rows left to right, odd rows right to left."""
+    return sorted(slots, key=lambda s: (s.row, s.col if s.row % 2 == 0 else -s.col))
+
+
+def sheet_svg(sheet: Sheet, template: Template, batch_id: str) -> bytes:
+    """A bed-sized SVG with every plaque of the sheet at its pocket, 1:1 in mm."""
+    title = f"Batch {batch_id}, sheet {sheet.number}: {len(sheet.slots)} plaques"
+    dwg = new_drawing(sheet.bed_w, sheet.bed_h, title)
+    run = laser_order(sheet.slots)
+    for name in ("engrave", "score", "cut"):
+        g = layer_group(dwg, name, template)
+        for slot in run:
+            layer = slot.plaque.layer(name)
+            if layer:
+                add_paths(dwg, g, name, layer.paths, slot.x, slot.y)
+        if g.elements:
+            dwg.add(g)
+    dwg.add(guide_group(dwg, sheet, template))
+    return to_bytes(dwg)
+
+
+def guide_group(dwg, sheet: Sheet, template: Template):
+    """Pocket outlines, each plaque's own guide paths and slot labels (never output)."""
+    g = layer_group(dwg, "guide", template)
+    font = load_font(LABEL_FONT)
+    w, h = template.width, template.height
+    pocket = rounded_rect(0.0, 0.0, w, h, template.corner_radius)
+    for slot in sheet.slots:
+        paths = [pocket]
+        guide = slot.plaque.layer("guide") if slot.plaque else None
+        if guide:
+            paths += [p for p in guide.paths if p.segs != pocket.segs]
+        add_paths(dwg, g, "guide", paths, slot.x, slot.y)
+        # Label just below the pocket (inside the pitch gap) so it never hides the plaque.
+        gap = max(template.bed.pitch_y - h, 0.0)
+        cap = min(LABEL_CAP, gap * 0.6) if gap > 1.0 else LABEL_CAP
+        box = Bounds(slot.x, slot.y + h + 0.3, slot.x + w, slot.y + h + 0.3 + cap * 1.6)
+        if gap <= 1.0:  # no gap: label inside the pocket's top-left corner
+            box = Bounds(slot.x + 0.5, slot.y + 0.5, slot.x + w - 0.5, slot.y + 0.5 + cap * 1.6)
+        text, _ = fit_text(font, slot.label, box, cap, "left", "top")
+        add_paths(dwg, g, "guide", text)
+    return g
+
+
+def describe(sheet: Sheet) -> str:
+    return f"sheet {sheet.number}: slots 1-{len(sheet.slots)}, numbers " \
+           f"{sheet.slots[0].plaque.label} to {sheet.slots[-1].plaque.label}"
+
+
+__all__ = ["Slot", "Sheet", "layout", "sheet_svg", "pockets", "laser_order", "num"]

@@ -1,0 +1,342 @@
+"""The pipeline: orders -> numbered -> plaques -> writers.
+
+run_batch() reads and numbers the orders, refuses what must be refused,
+then works sheet by sheet (one sheet = one jig load of plaques in build-number
+order): compose each plaque once, write its engrave SVG and owner proof, write
+the sheet. Sheets are independent, so they run in worker processes; the
+output is the same bytes whatever the number of workers. Finally the job
+sheet, manifest.csv and rejects.csv are written and the ledger records the
+batch in one transaction.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import os
+import time
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Callable, Sequence
+
+from .artwork import ArtworkError
+from .compose import Composer
+from .files import atomic_write_bytes, safe_name, sha256_bytes
+from .glyphs import FontError
+from .ledger import Issue, Ledger, LedgerError
+from .numbering import number_orders
+from .orders import OrdersError, read_orders
+from .records import Numbered, Reject
+from .register import Register, RegisterError, load_register
+from .sheets import Sheet, Slot, pockets, sheet_svg
+from .svgout import plaque_svg
+from .template import Template, TemplateError, load_template
+
+MANIFEST_FIELDS = ("order_id", "vin", "number", "total", "label", "market", "svg", "svg_sha256",
+                   "proof", "proof_sha256", "sheet", "slot", "engraved_mm", "travel_mm")
+REJECT_FIELDS = ("line", "order_id", "vin", "reason", "raw")
+
+
+class BatchError(Exception):
+    """A fatal problem that stops a batch; str() is one sentence."""
+
+
+@dataclass(frozen=True)
+class BatchOptions:
+    orders: Path
+    out: Path = Path("output")
+    batch_id: str | None = None
+    register: Path | None = None
+    template: Path | None = None
+    ledger: Path | None = None  # default: <out>/ledger.sqlite
+    reprint: bool = False
+    proofs: bool = True
+    previews: bool = False
+    workers: int = 1
+
+
+@dataclass(frozen=True)
+class BatchResult:
+    batch_id: str
+    folder: Path
+    orders_read: int
+    plaques: int
+    rejects: int
+    sheets: int
+    timings: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class PlaqueRow:
+    """One manifest row (see MANIFEST_FIELDS)."""
+
+    numbered: Numbered
+    label: str
+    svg: str
+    svg_sha256: str
+    proof: str
+    proof_sha256: str
+    sheet: str
+    slot: int
+    engraved_mm: float
+    travel_mm: float
+
+
+def fatal(fn: Callable, *args):
+    """Call a loader; turn its one-sentence error into a BatchError."""
+    try:
+        return fn(*args)
+    except (OrdersError, RegisterError, TemplateError, ArtworkError, FontError, LedgerError) as e:
+        raise BatchError(str(e)) from None
+
+
+def plaque_stem(n: Numbered) -> str:
+    """File-name stem '<number>_<vin>', number zero-padded to the total's width."""
+    return f"{n.number:0{len(str(n.total))}d}_{safe_name(n.vin)}"
+
+
+def run_batch(opts: BatchOptions, progress: Callable[[int], None] | None = None,
+              on_plan: Callable[[int], None] | None = None) -> BatchResult:
+    """Run a whole batch; raises BatchError for a fatal problem. progress(n) after each sheet."""
+    t0 = time.perf_counter()
+    timings: dict[str, float] = {}
+    template = fatal(load_template, opts.template)
+    register = fatal(load_register, opts.register)
+    orderfile = fatal(read_orders, opts.orders)
+    batch_id = safe_name(opts.batch_id or Path(opts.orders).stem, fallback="batch")
+    folder = Path(opts.out) / batch_id
+    numbered, refused = number_orders(orderfile.orders, register)
+    rejects = list(orderfile.rejects) + refused
+
+    ledger_path = Path(opts.ledger) if opts.ledger else Path(opts.out) / "ledger.sqlite"
+    ledger = _open_ledger(ledger_path)
+    try:
+        numbered, conflict_rejects, reprints = _check_ledger(ledger, numbered, batch_id, opts.reprint)
+        rejects += conflict_rejects
+        created = _batch_date(ledger, batch_id)
+        timings["read+number"] = time.perf_counter() - t0
+
+        composer = fatal(Composer.prepare, template)
+        numbered.sort(key=lambda n: n.number)
+        per = template.bed.slots
+        chunks = [numbered[i:i + per] for i in range(0, len(numbered), per)]
+        width = max(2, len(str(len(chunks))))
+        jobs = [(k + 1, chunk, f"sheets/sheet-{k + 1:0{width}d}.svg") for k, chunk in enumerate(chunks)]
+        if on_plan:
+            on_plan(len(numbered))
+        t1 = time.perf_counter()
+        _prepare_folder(folder)
+        ctx = _Context(composer, template, batch_id, created, folder, opts.proofs, opts.previews)
+        rows: list[PlaqueRow] = []
+        sheets: list[Sheet] = []
+        for sheet, sheet_rows in _run_jobs(ctx, jobs, opts.workers):
+            sheets.append(sheet)
+            rows.extend(sheet_rows)
+            if progress:
+                progress(len(sheet_rows))
+        timings["plaques+sheets"] = time.perf_counter() - t1
+
+        t2 = time.perf_counter()
+        rejects.sort(key=lambda r: r.line)
+        _write_jobsheet(folder, template, batch_id, created, rows, sheets, len(rejects),
+                        orderfile.lines_read)
+        atomic_write_bytes(folder / "manifest.csv", manifest_csv(rows))
+        atomic_write_bytes(folder / "rejects.csv", rejects_csv(rejects))
+        _remove_stale(folder, rows, sheets)
+        timings["job sheet+manifest"] = time.perf_counter() - t2
+        now = _now()
+        ledger.record(Issue(vin=r.numbered.vin, number=r.numbered.number, batch_id=batch_id,
+                            order_id=r.numbered.order.order_id, svg_sha256=r.svg_sha256,
+                            proof_sha256=r.proof_sha256, issued_at=now,
+                            reprint=r.numbered.vin in reprints) for r in rows)
+    except LedgerError as e:
+        raise BatchError(str(e)) from None
+    except OSError as e:
+        raise BatchError(f"cannot write to {folder}: {e.strerror or e}.") from None
+    finally:
+        ledger.close()
+    timings["total"] = time.perf_counter() - t0
+    return BatchResult(batch_id, folder, orderfile.lines_read, len(rows), len(rejects), len(sheets),
+                       timings)
+
+
+def _open_ledger(path: Path) -> Ledger:
+    try:
+        return Ledger(path)
+    except LedgerError as e:
+        raise BatchError(str(e)) from None
+
+
+def _check_ledger(ledger: Ledger, numbered: list[Numbered], batch_id: str,
+                  reprint: bool) -> tuple[list[Numbered], list[Reject], set[str]]:
+    """Refuse cars issued in another batch, unless reprinting (then remember them)."""
+    conflicts = ledger.conflicts([n.vin for n in numbered], batch_id)
+    if not conflicts:
+        return numbered, [], set()
+    if reprint:
+        return numbered, [], set(conflicts)
+    keep, rejects = [], []
+    for n in numbered:
+        c = conflicts.get(n.vin)
+        if c is None:
+            keep.append(n)
+        else:
+            o = n.order
+            rejects.append(Reject(o.line, o.order_id, o.vin, c.reason, o.raw))
+    return keep, rejects, set()
+
+
+def _batch_date(ledger: Ledger, batch_id: str) -> str:
+    """The batch's date: when it was first issued (so re-runs give the same bytes), else today."""
+    issued = ledger.issues(batch_id=batch_id)
+    if issued:
+        return min(i.issued_at for i in issued)[:10]
+    return _now()[:10]
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).replace(microsecond=0).isoformat()
+
+
+@dataclass(frozen=True)
+class _Context:
+    composer: Composer
+    template: Template
+    batch_id: str
+    created: str
+    folder: Path
+    proofs: bool
+    previews: bool
+
+
+_WORKER_CTX: _Context | None = None
+
+
+def _init_worker(ctx: _Context) -> None:
+    global _WORKER_CTX
+    _WORKER_CTX = ctx
+
+
+def _worker_job(job):
+    return make_sheet(_WORKER_CTX, *job)
+
+
+def _run_jobs(ctx: _Context, jobs: list, workers: int):
+    """Yield (sheet, rows) in job order, in this process or in a pool of workers."""
+    if workers <= 1 or len(jobs) <= 1:
+        for job in jobs:
+            yield make_sheet(ctx, *job)
+        return
+    import multiprocessing
+
+    mp = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=mp, initializer=_init_worker,
+                             initargs=(ctx,)) as pool:
+        yield from pool.map(_worker_job, jobs)
+
+
+def make_sheet(ctx: _Context, sheet_no: int, chunk: Sequence[Numbered],
+               sheet_file: str) -> tuple[Sheet, list[PlaqueRow]]:
+    """Compose, write engrave SVG and proof for each plaque of one sheet; write the sheet."""
+    from .proof import render_proof  # reportlab import is heavy; only where needed
+
+    t = ctx.template
+    spots = pockets(t.bed)
+    slots: list[Slot] = []
+    rows: list[PlaqueRow] = []
+    for i, n in enumerate(chunk):
+        plaque = ctx.composer.compose(n.vin, n.number, n.total)
+        stem = plaque_stem(n)
+        svg = plaque_svg(plaque, t)
+        svg_rel = f"engrave/{stem}.svg"
+        atomic_write_bytes(ctx.folder / svg_rel, svg)
+        svg_sha = sha256_bytes(svg)
+        proof_rel, proof_sha = "", ""
+        if ctx.proofs:
+            pdf = render_proof(plaque, n, ctx.batch_id, svg_sha, ctx.created)
+            proof_rel = f"proofs/{stem}.pdf"
+            atomic_write_bytes(ctx.folder / proof_rel, pdf)
+            proof_sha = sha256_bytes(pdf)
+        if ctx.previews:
+            from .preview import svg_to_png
+
+            atomic_write_bytes(ctx.folder / f"preview/{stem}.png", svg_to_png(svg))
+        c, r, x, y = spots[i]
+        slots.append(Slot(i + 1, c, r, x, y, plaque))
+        rows.append(PlaqueRow(n, plaque.label, svg_rel, svg_sha, proof_rel, proof_sha, sheet_file,
+                              i + 1, round(plaque.engraved_length, 1), round(plaque.travel_length, 1)))
+    sheet = Sheet(sheet_no, t.bed.width, t.bed.height, tuple(slots), sheet_file)
+    atomic_write_bytes(ctx.folder / sheet_file, sheet_svg(sheet, t, ctx.batch_id))
+    return sheet, rows
+
+
+def _prepare_folder(folder: Path) -> None:
+    for sub in ("engrave", "sheets", "proofs"):
+        (folder / sub).mkdir(parents=True, exist_ok=True)
+
+
+def _remove_stale(folder: Path, rows: list[PlaqueRow], sheets: list[Sheet]) -> None:
+    """Delete files a previous run of this batch wrote that this run did not (a changed order list)."""
+    keep = {r.svg for r in rows} | {r.proof for r in rows if r.proof} | {s.file for s in sheets}
+    keep |= {f"preview/{Path(r.svg).stem}.png" for r in rows}
+    for sub, pattern in (("engrave", "*.svg"), ("proofs", "*.pdf"), ("sheets", "*.svg"),
+                         ("preview", "*.png")):
+        for f in (folder / sub).glob(pattern):
+            if f"{sub}/{f.name}" not in keep:
+                f.unlink()
+
+
+def _write_jobsheet(folder: Path, template: Template, batch_id: str, created: str,
+                    rows: list[PlaqueRow], sheets: list[Sheet], rejects: int, orders_read: int) -> None:
+    from .jobsheet import JobSheetInfo, render_jobsheet
+
+    info = JobSheetInfo(
+        batch_id=batch_id, created=created, plate_w=template.width, plate_h=template.height,
+        material=template.material,
+        layers=tuple(layer_table(template)),
+        plaques=tuple((r.label, r.numbered.vin, r.numbered.order.order_id, r.svg, r.proof)
+                      for r in rows),
+        sheets=tuple(sheets), rejects=rejects, orders_read=orders_read)
+    atomic_write_bytes(folder / "job-sheet.pdf", render_jobsheet(info))
+
+
+def layer_table(template: Template) -> list[tuple[str, str, str]]:
+    """(layer, colour, how to run it) for the job sheet, in laser order."""
+    c = template.colors
+    rows = [("engrave", c["engrave"], "fill: engrave the black areas (silhouette, number)"),
+            ("score", c["score"], f"line: trace the {template.hairline} mm hairlines (signature)")]
+    if template.outline == "cut":
+        rows.append(("cut", c["cut"], "cut the plate outline, last"))
+    rows.append(("guide", c["guide"], "do not output: pockets, slot labels, outlines"))
+    return rows
+
+
+def _csv_bytes(header: Sequence[str], rows: list[Sequence]) -> bytes:
+    buf = io.StringIO(newline="")
+    w = csv.writer(buf, lineterminator="\r\n")
+    w.writerow(header)
+    w.writerows(rows)
+    return ("\ufeff" + buf.getvalue()).encode("utf-8")  # BOM: Excel opens UTF-8 correctly
+
+
+def sheet_cell(text: str) -> str:
+    """Defuse spreadsheet formulas: a cell starting with = + - @ is shown as text."""
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def manifest_csv(rows: list[PlaqueRow]) -> bytes:
+    out = []
+    for r in sorted(rows, key=lambda r: r.numbered.number):
+        n = r.numbered
+        out.append((sheet_cell(n.order.order_id), n.vin, n.number, n.total, r.label, n.market,
+                    r.svg, r.svg_sha256, r.proof, r.proof_sha256, r.sheet, r.slot,
+                    f"{r.engraved_mm:.1f}", f"{r.travel_mm:.1f}"))
+    return _csv_bytes(MANIFEST_FIELDS, out)
+
+
+def rejects_csv(rejects: list[Reject]) -> bytes:
+    out = [(r.line, sheet_cell(r.order_id), sheet_cell(r.vin), r.reason,
+            sheet_cell(" | ".join(f"{k}={v}" for k, v in r.raw)))
+           for r in sorted(rejects, key=lambda r: r.line)]
+    return _csv_bytes(REJECT_FIELDS, out)

@@ -1,0 +1,110 @@
+"""Plaque -> engraver-ready SVG (the shop's contract in DESIGN.md).
+
+1 user unit = 1 mm; only <path> elements inside Inkscape layer groups, one
+layer per operation, in laser order (engrave, score, cut), then the guide
+layer which is locked and labelled not to be output. Coordinates are
+absolute and rounded to 0.001 mm; no transforms, text, images or references.
+The writer only writes: it never composes.
+"""
+from __future__ import annotations
+
+from typing import Iterable
+
+import svgwrite
+
+from .geometry import Path, Plaque
+from .template import Template
+
+INKSCAPE_NS = "http://www.inkscape.org/namespaces/inkscape"
+SODIPODI_NS = "http://sodipodi.sourceforge.net/DTD/sodipodi-0.dtd"
+
+LAYER_LABELS = {
+    "engrave": "1 engrave (fill)",
+    "score": "2 score (line)",
+    "cut": "3 cut (outline)",
+    "guide": "guide (do not output)",
+}
+
+# Path data per (path object, offset): the constant artwork is shared by every
+# plaque of a batch, so formatting it once saves most of the writer's time.
+_D_CACHE: dict[tuple[int, float, float], tuple[Path, str]] = {}
+_D_CACHE_MAX = 20000
+
+
+def num(v: float) -> str:
+    """A coordinate in mm rounded to 0.001, shortest form ("12.5", "-0.125", "3")."""
+    s = f"{v:.3f}".rstrip("0").rstrip(".")
+    return "0" if s in ("-0", "") else s
+
+
+def path_data(path: Path, dx: float = 0.0, dy: float = 0.0) -> str:
+    """SVG path data for a Path, translated by (dx, dy) mm, absolute commands only."""
+    key = (id(path), dx, dy)
+    hit = _D_CACHE.get(key)
+    if hit is not None and hit[0] is path:
+        return hit[1]
+    parts: list[str] = []
+    for s in path.segs:
+        op = s[0]
+        if op == "Z":
+            parts.append("Z")
+            continue
+        coords = s[1:]
+        parts.append(op + " ".join(num(coords[i] + (dx if i % 2 == 0 else dy))
+                                   for i in range(len(coords))))
+    d = "".join(parts)
+    if len(_D_CACHE) >= _D_CACHE_MAX:
+        _D_CACHE.clear()
+    _D_CACHE[key] = (path, d)
+    return d
+
+
+def layer_style(name: str, template: Template) -> dict[str, str]:
+    """Presentation attributes of a layer's paths: engrave is filled, the rest are hairlines."""
+    color = template.colors[name]
+    if name == "engrave":
+        return {"fill": color, "stroke": "none"}
+    return {"fill": "none", "stroke": color, "stroke-width": num(template.hairline)}
+
+
+def new_drawing(width: float, height: float, title: str) -> svgwrite.Drawing:
+    dwg = svgwrite.Drawing(size=(f"{num(width)}mm", f"{num(height)}mm"), profile="full", debug=False)
+    dwg.viewbox(0, 0, width, height)
+    dwg.attribs["xmlns:inkscape"] = INKSCAPE_NS
+    dwg.attribs["xmlns:sodipodi"] = SODIPODI_NS
+    dwg.set_desc(title=title)
+    return dwg
+
+
+def layer_group(dwg: svgwrite.Drawing, name: str, template: Template, suffix: str = "") -> svgwrite.container.Group:
+    g = dwg.g(id=f"layer-{name}{suffix}")
+    g.attribs["inkscape:groupmode"] = "layer"
+    g.attribs["inkscape:label"] = LAYER_LABELS[name]
+    if name == "guide":
+        g.attribs["sodipodi:insensitive"] = "true"  # locked in Inkscape
+    for k, v in layer_style(name, template).items():
+        g.attribs[k] = v
+    return g
+
+
+def add_paths(dwg: svgwrite.Drawing, group, name: str, paths: Iterable[Path],
+              dx: float = 0.0, dy: float = 0.0) -> None:
+    for p in paths:
+        el = dwg.path(d=path_data(p, dx, dy))
+        if name == "engrave":
+            el.attribs["fill-rule"] = p.fill_rule
+        group.add(el)
+
+
+def to_bytes(dwg: svgwrite.Drawing) -> bytes:
+    return ('<?xml version="1.0" encoding="UTF-8"?>\n' + dwg.tostring() + "\n").encode("utf-8")
+
+
+def plaque_svg(plaque: Plaque, template: Template) -> bytes:
+    """One plaque as engraver-ready SVG bytes (deterministic)."""
+    dwg = new_drawing(plaque.width, plaque.height, plaque.title)
+    for layer in plaque.layers:
+        g = layer_group(dwg, layer.name, template)
+        add_paths(dwg, g, layer.name, layer.paths)
+        dwg.add(g)
+    return to_bytes(dwg)
