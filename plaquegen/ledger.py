@@ -222,8 +222,11 @@ class Ledger:
     def _is_current(self, conn: sqlite3.Connection) -> bool:
         """True for our ledger at our schema version; False for an empty database;
         LedgerError for anything else."""
-        app_id = conn.execute("PRAGMA application_id").fetchone()[0]
-        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        # one statement, so both values come from the same snapshot even while
+        # another process is creating the ledger
+        app_id, version = conn.execute(
+            "SELECT a.application_id, v.user_version "
+            "FROM pragma_application_id() AS a, pragma_user_version() AS v").fetchone()
         if app_id == 0 and version == 0:
             return False
         if app_id != APPLICATION_ID:
