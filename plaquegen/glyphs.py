@@ -524,7 +524,7 @@ def fit_text(font: TextFont, text: str, box: Bounds, cap_height: float, align: s
     s, placed, width, xmin, xmax = font._layout(text, cap_height, tracking)
     span = xmax - xmin
     k = 1.0
-    if False:
+    if span > box.width:
         k = box.width / span
     if cap_height * k > box.height:
         k = box.height / cap_height

@@ -343,16 +343,14 @@ def proof_layout(page_size: tuple[float, float], plate_w: float = 80.0,
 
     Returns a dict of points measured from the page's top-left corner (y down):
     ``actual_origin`` (x, y) of the 1:1 plaque's top-left corner, ``actual_box``
-    and ``enlarged_box`` (x0, y0, x1, y1), ``enlarged_scale``, ``watermark_box``
-    (bounding box of the rotated watermark), plus the y positions of the
-    sections. The 1:1 origin sits on whole millimetres, so a render at
-    254 dpi (10 px/mm) puts the plate on whole pixels.
+    and ``enlarged_box`` (x0, y0, x1, y1), ``enlarged_scale``,
+    ``watermark_region`` (where the rotated watermark must stay), plus the
+    baselines of the sections. The 1:1 origin sits on whole millimetres, so a
+    render at 254 dpi (10 px/mm) puts the plate on whole pixels.
     """
     pw, ph = page_size
     pw_mm, ph_mm = pw / MM, ph / MM
     content_w = pw_mm - 2 * MARGIN_MM
-    if plate_w > content_w or plate_h > 80:
-        raise ValueError(f"a {plate_w:g} x {plate_h:g} mm plate does not fit a 1:1 proof page")
     mm: dict[str, Any] = {}
     mm["title"] = 17.0
     mm["subtitle"] = 23.0
@@ -361,25 +359,32 @@ def proof_layout(page_size: tuple[float, float], plate_w: float = 80.0,
     ay = 37.0
     mm["actual"] = (ax, ay, ax + plate_w, ay + plate_h)
     mm["dim_y"] = ay + plate_h + 3.5          # horizontal dimension line
-    mm["scalebar_y"] = ay + plate_h + 13.0    # 50 mm scale bar
-    y = ay + plate_h + 23.0
-    mm["enlarged_head"] = y + 4.0
-    scale = min(ENLARGE_MAX, content_w / plate_w, 60.0 / plate_h)
+    mm["scalebar_y"] = ay + plate_h + 13.0    # bottom of the 50 mm scale bar
+    mm["enlarged_head"] = ay + plate_h + 25.0
+    ey = mm["enlarged_head"] + 4.0
+    # Fixed blocks below the enlargement need 132 mm down to the page bottom.
+    room = ph_mm - 132.0 - ey
+    scale = min(ENLARGE_MAX, content_w / plate_w, room / plate_h)
     scale = math.floor(scale * 20) / 20  # a round number to print: 2.25, 2.3, 3
+    if plate_w > pw_mm - 10 or scale < 1.0:
+        raise ValueError(f"a {plate_w:g} x {plate_h:g} mm plate does not fit a 1:1 proof page")
     ew, eh = plate_w * scale, plate_h * scale
     ex = (pw_mm - ew) / 2
-    ey = y + 8.0
     mm["enlarged"] = (ex, ey, ex + ew, ey + eh)
-    mm["legend"] = ey + eh + 5.0
-    mm["details_head"] = ey + eh + 14.0
+    mm["legend"] = ey + eh + 4.5
+    mm["details_head"] = ey + eh + 12.0
     mm["details_top"] = mm["details_head"] + 7.0
-    mm["row"] = 6.2
-    mm["approval_head"] = mm["details_top"] + 7 * mm["row"] + 5.0
-    mm["footer"] = ph_mm - 9.0
-    # Watermark: across the lower part of the page (details + approval), below the enlargement.
-    wm_top = ey + eh + 9.0
-    wm_bottom = mm["footer"] - 4.0
-    mm["watermark_region"] = (MARGIN_MM, wm_top, pw_mm - MARGIN_MM, wm_bottom)
+    mm["row"] = 6.0
+    a = mm["details_top"] + 6 * mm["row"] + 9.0
+    mm["approval_head"] = a
+    mm["checkbox"] = (MARGIN_MM, a + 6.0, MARGIN_MM + 14 / MM, a + 6.0 + 14 / MM)
+    mm["changes_label"] = a + 17.0
+    mm["changes"] = (MARGIN_MM, a + 18.5, pw_mm - MARGIN_MM, a + 36.5)
+    mm["name_date"] = (MARGIN_MM, a + 39.5, pw_mm - MARGIN_MM, a + 46.5)
+    mm["return_note"] = a + 51.5
+    mm["footer"] = ph_mm - 8.0
+    # Watermark: across details + approval, below the enlargement's legend.
+    mm["watermark_region"] = (MARGIN_MM, ey + eh + 8.0, pw_mm - MARGIN_MM, a + 57.0)
 
     out: dict[str, Any] = {"page": (pw, ph), "margin": MARGIN_MM * MM, "enlarged_scale": scale}
     for key, val in mm.items():
@@ -473,8 +478,8 @@ def render_proof(plaque: Plaque, numbered: Numbered, batch_id: str, svg_sha256: 
     # Watermark first, under everything, in the empty lower part of the page.
     cx, cy, angle, size, _bbox = _watermark_geometry(lay["watermark_region"], T["watermark"])
     c.saveState()
-    c.setFillColor(Color(0.85, 0.1, 0.1, alpha=0.09))
-    c.setFillAlpha(0.09)
+    c.setFillColor(Color(0.85, 0.1, 0.1, alpha=0.11))
+    c.setFillAlpha(0.11)
     c.translate(cx, Y(cy))
     c.rotate(angle)
     c.setFont(FONT_BOLD, size)
@@ -533,7 +538,7 @@ def render_proof(plaque: Plaque, numbered: Numbered, batch_id: str, svg_sha256: 
         c.setFillColor(GREY_TEXT)
         draw_text(c, left, y, label, FONT, 9.5, label_w - 4)
         c.setFillColor(INK)
-        if label == T["number"]:
+        if value is plaque.label:
             vx = left + label_w
             used = draw_text(c, vx, y, value, font, 11, right - vx)
             vw = pdfmetrics.stringWidth(clean_text(value), font, used)
@@ -557,6 +562,11 @@ def render_proof(plaque: Plaque, numbered: Numbered, batch_id: str, svg_sha256: 
 
 def _approval(c: Canvas, T: dict[str, str], lay: dict[str, Any], left: float, right: float,
               Y, suffix: str, ident_json: str) -> None:
+    """Approval section: checkbox, requested changes, name and date as AcroForm fields.
+
+    Field backgrounds are transparent (the watermark shows through); fields
+    use Helvetica because reportlab only accepts the standard 14 fonts there.
+    """
     top = lay["approval_head"]
     c.setFillColor(INK)
     draw_text(c, left, Y(top), T["approval"], FONT_BOLD, 11)
@@ -564,63 +574,68 @@ def _approval(c: Canvas, T: dict[str, str], lay: dict[str, Any], left: float, ri
     c.setLineWidth(0.5)
     c.line(left, Y(top) - 4, right, Y(top) - 4)
     form = c.acroForm
-    field_fill = Color(0.97, 0.98, 1.0)
     border = Color(0.35, 0.4, 0.5)
-    box = 14.0
-    y_cb = Y(top + 11 * MM)
-    form.checkbox(name=f"approve_{suffix}", tooltip=T["tip_approve"], x=left, y=y_cb, size=box,
-                  buttonStyle="check", borderColor=border, fillColor=field_fill, textColor=INK,
+    cx0, cy0, cx1, cy1 = lay["checkbox"]
+    box = cx1 - cx0
+    form.checkbox(name=f"approve_{suffix}", tooltip=T["tip_approve"], x=cx0, y=Y(cy1), size=box,
+                  buttonStyle="check", borderColor=border, fillColor=None, textColor=INK,
                   borderWidth=1, fieldFlags="", forceBorder=True)
-    tx = left + box + 8
-    draw_text(c, tx, y_cb + 3.5, T["approve"], FONT_BOLD, 11, right - tx - 120)
-    w = pdfmetrics.stringWidth(clean_text(T["approve"]), FONT_BOLD, 11)
+    tx = cx1 + 8
+    base = Y(cy1) + 3.5
+    used = draw_text(c, tx, base, T["approve"], FONT_BOLD, 11, (right - tx) * 0.6)
+    w = pdfmetrics.stringWidth(clean_text(T["approve"]), FONT_BOLD, used)
     c.setFillColor(GREY_TEXT)
-    draw_text(c, tx + w + 5, y_cb + 3.5, T["approve_hint"], FONT, 9.5, right - (tx + w + 5))
+    draw_text(c, tx + w + 5, base, T["approve_hint"], FONT, 9.5, right - (tx + w + 5))
     c.setFillColor(INK)
-    y_lab = Y(top + 18.5 * MM)
-    draw_text(c, left, y_lab, T["changes"], FONT, 9.5, right - left)
-    ch_h = 20 * MM
-    form.textfield(name=f"changes_{suffix}", tooltip=T["tip_changes"], x=left, y=y_lab - 4 - ch_h,
-                   width=right - left, height=ch_h, fieldFlags="multiline", maxlen=2000,
-                   borderColor=border, fillColor=field_fill, textColor=INK, borderWidth=0.8,
+    draw_text(c, left, Y(lay["changes_label"]), T["changes"], FONT, 9.5, right - left)
+    x0, y0, x1, y1 = lay["changes"]
+    form.textfield(name=f"changes_{suffix}", tooltip=T["tip_changes"], x=x0, y=Y(y1),
+                   width=x1 - x0, height=y1 - y0, fieldFlags="multiline", maxlen=2000,
+                   borderColor=border, fillColor=None, textColor=INK, borderWidth=0.8,
                    fontName="Helvetica", fontSize=10, forceBorder=True)
-    y_nd = y_lab - 4 - ch_h - 9 * MM
-    name_w = (right - left) * 0.62
+    x0, y0, x1, y1 = lay["name_date"]
+    h = y1 - y0
     label_w = 14 * MM
-    draw_text(c, left, y_nd + 6, T["name"], FONT, 9.5, label_w - 3)
-    form.textfield(name=f"name_{suffix}", tooltip=T["tip_name"], x=left + label_w, y=y_nd,
-                   width=name_w - label_w - 8 * MM, height=7 * MM, maxlen=200,
-                   borderColor=border, fillColor=field_fill, textColor=INK, borderWidth=0.8,
+    name_w = (x1 - x0) * 0.62
+    draw_text(c, x0, Y(y1) + 6, T["name"], FONT, 9.5, label_w - 3)
+    form.textfield(name=f"name_{suffix}", tooltip=T["tip_name"], x=x0 + label_w, y=Y(y1),
+                   width=name_w - label_w - 8 * MM, height=h, maxlen=200,
+                   borderColor=border, fillColor=None, textColor=INK, borderWidth=0.8,
                    fontName="Helvetica", fontSize=10, forceBorder=True)
-    dx = left + name_w
-    draw_text(c, dx, y_nd + 6, T["sign_date"], FONT, 9.5, label_w - 3)
-    form.textfield(name=f"date_{suffix}", tooltip=T["tip_date"], x=dx + label_w, y=y_nd,
-                   width=right - dx - label_w, height=7 * MM, maxlen=40,
-                   borderColor=border, fillColor=field_fill, textColor=INK, borderWidth=0.8,
+    dx = x0 + name_w
+    draw_text(c, dx, Y(y1) + 6, T["sign_date"], FONT, 9.5, label_w - 3)
+    form.textfield(name=f"date_{suffix}", tooltip=T["tip_date"], x=dx + label_w, y=Y(y1),
+                   width=x1 - dx - label_w, height=h, maxlen=40,
+                   borderColor=border, fillColor=None, textColor=INK, borderWidth=0.8,
                    fontName="Helvetica", fontSize=10, forceBorder=True)
     c.setFillColor(GREY_TEXT)
-    _wrap(c, T["return"], left, y_nd - 7 * MM, right - left, FONT, 8.5, 11)
+    _wrap(c, T["return"], left, Y(lay["return_note"]), right - left, FONT, 8.5, 11, max_lines=2)
     # Hidden, read-only identity for the approval round-trip.
     form.textfield(name="plaquegen_id", value=ident_json, x=left, y=Y(lay["footer"]) + 2,
                    width=10, height=4, maxlen=len(ident_json) + 10, fieldFlags="readOnly",
-                   annotationFlags="hidden", borderWidth=0, fontName="Helvetica", fontSize=4)
+                   annotationFlags="hidden", borderWidth=0, fillColor=None, borderColor=None,
+                   fontName="Helvetica", fontSize=4)
 
 
 def _wrap(c: Canvas, text: str, x: float, y: float, width: float, font: str, size: float,
-          leading: float) -> float:
+          leading: float, max_lines: int = 99) -> float:
     """Draw plain text wrapped at word boundaries; returns the y below the last line."""
     words = clean_text(text).split(" ")
+    lines: list[str] = []
     line = ""
     for w in words:
         trial = f"{line} {w}".strip()
         if line and pdfmetrics.stringWidth(trial, font, size) > width:
-            draw_text(c, x, y, line, font, size, width)
-            y -= leading
+            lines.append(line)
             line = w
         else:
             line = trial
     if line:
-        draw_text(c, x, y, line, font, size, width)
+        lines.append(line)
+    if len(lines) > max_lines:  # the last allowed line takes the rest, shrunk/truncated
+        lines = lines[:max_lines - 1] + [" ".join(lines[max_lines - 1:])]
+    for ln in lines:
+        draw_text(c, x, y, ln, font, size, width)
         y -= leading
     return y
 
@@ -677,7 +692,7 @@ def _scale_bar(c: Canvas, x: float, y: float) -> None:
         tx = x + i * 10 * MM
         c.line(tx, y + h, tx, y + h + 1.5 * MM)
         c.drawCentredString(tx, y - 8, str(i * 10))
-    c.drawString(x + 50 * MM + 6, y - 8, "mm")
+    c.drawString(x + 50 * MM + 9, y - 8, "mm")
     c.restoreState()
 
 

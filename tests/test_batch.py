@@ -1,0 +1,174 @@
+"""The batch end to end: folder, manifest, rejects, determinism, re-runs, the CLI."""
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from conftest import EXAMPLE, ROOT
+from plaquegen.batch import BatchError, BatchOptions, run_batch
+from plaquegen.cli import main
+
+
+def _csv(path: Path) -> list[dict]:
+    return list(csv.DictReader(io.StringIO(path.read_text("utf-8-sig"))))
+
+
+def _sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _tree(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def test_example_batch_folder(example_batch):
+    f = example_batch.folder
+    assert f.name == "example"
+    for name in ("engrave", "sheets", "proofs", "job-sheet.pdf", "manifest.csv", "rejects.csv"):
+        assert (f / name).exists(), name
+    assert not list(f.rglob("*.tmp")), "no temp files left behind"
+
+
+def test_manifest_matches_files(example_batch, register):
+    f = example_batch.folder
+    rows = _csv(f / "manifest.csv")
+    assert len(rows) == example_batch.plaques
+    assert {"order_id", "vin", "number", "total", "svg", "sheet", "slot", "svg_sha256",
+            "proof", "proof_sha256", "engraved_mm", "travel_mm"} <= set(rows[0])
+    numbers = [int(r["number"]) for r in rows]
+    assert numbers == sorted(numbers)
+    width = len(str(register.total))
+    for r in rows:
+        car = register.lookup(r["vin"])
+        assert int(r["number"]) == car.number and int(r["total"]) == register.total
+        assert r["svg"] == f"engrave/{car.number:0{width}d}_{car.vin}.svg"
+        assert _sha(f / r["svg"]) == r["svg_sha256"]
+        assert _sha(f / r["proof"]) == r["proof_sha256"]
+        assert (f / r["sheet"]).exists() and 1 <= int(r["slot"]) <= 66
+        assert float(r["engraved_mm"]) > 100 and float(r["travel_mm"]) > 0
+    # a directory listing sorts in build order
+    assert sorted(p.name for p in (f / "engrave").iterdir()) == [Path(r["svg"]).name for r in rows]
+
+
+def test_every_order_line_is_a_plaque_or_a_reject(example_batch):
+    f = example_batch.folder
+    made = {r["order_id"] for r in _csv(f / "manifest.csv")}
+    rejects = _csv(f / "rejects.csv")
+    assert {"line", "order_id", "vin", "reason"} <= set(rejects[0])
+    assert 3 <= len(rejects) <= 6
+    from plaquegen.orders import read_orders
+
+    of = read_orders(EXAMPLE)
+    lines_in_file = of.lines_read
+    assert len(made) + len(rejects) == lines_in_file == example_batch.orders_read
+    for r in rejects:
+        assert int(r["line"]) >= 2 and len(r["reason"]) > 10
+
+
+def test_rerun_is_byte_identical_and_one_worker_equals_two(example_batch, tmp_path):
+    first = _tree(example_batch.folder)
+    out = tmp_path / "again"
+    run_batch(BatchOptions(orders=EXAMPLE, out=out, workers=1))
+    second = _tree(out / "example")
+    assert first.keys() == second.keys()
+    diff = [k for k in first if first[k] != second[k]]
+    # the date printed on proofs/job sheet is the batch's first issue date: the same today
+    assert diff == []
+    run_batch(BatchOptions(orders=EXAMPLE, out=out, workers=2))
+    assert _tree(out / "example") == second
+
+
+def test_removed_order_removes_its_stale_files(tmp_path):
+    rows = EXAMPLE.read_bytes().splitlines(keepends=True)
+    orders = tmp_path / "o.csv"
+    orders.write_bytes(b"".join(rows))
+    out = tmp_path / "out"
+    r1 = run_batch(BatchOptions(orders=orders, out=out, batch_id="b", proofs=False))
+    # drop the last accepted order and run the same batch again
+    made = _csv(out / "b" / "manifest.csv")
+    victim = made[-1]
+    kept = [l for l in rows if victim["order_id"].encode() not in l]
+    orders.write_bytes(b"".join(kept))
+    r2 = run_batch(BatchOptions(orders=orders, out=out, batch_id="b", proofs=False))
+    assert r2.plaques == r1.plaques - 1
+    assert not (out / "b" / victim["svg"]).exists()
+    assert len(list((out / "b" / "engrave").glob("*.svg"))) == r2.plaques
+
+
+def test_fatal_errors_are_one_sentence(tmp_path):
+    with pytest.raises(BatchError, match="does not exist"):
+        run_batch(BatchOptions(orders=tmp_path / "missing.csv", out=tmp_path))
+    bad = tmp_path / "bad.csv"
+    bad.write_text("name;email\nA;b\n")
+    with pytest.raises(BatchError, match="has no order id column"):
+        run_batch(BatchOptions(orders=bad, out=tmp_path))
+
+
+def test_hostile_order_ids_never_reach_paths(tmp_path, register):
+    cars = [register.by_number(n) for n in (5, 6, 7, 8)]
+    ids = ["../../x", "/etc/passwd", "C:\\x", "CON"]
+    orders = tmp_path / "evil.csv"
+    orders.write_text("order_id,vin,name\n" + "".join(
+        f'"{i}",{c.vin},"<b>&amp;</b>"\n' for i, c in zip(ids, cars)))
+    out = tmp_path / "out"
+    res = run_batch(BatchOptions(orders=orders, out=out, batch_id="../../escape", proofs=False))
+    assert res.plaques == 4
+    assert res.folder.resolve().parent == out.resolve()
+    written = [p.resolve() for p in tmp_path.rglob("*") if p.is_file()]
+    assert all(str(p).startswith(str(tmp_path.resolve())) for p in written)
+    assert not (tmp_path.parent / "x").exists()
+    rows = _csv(res.folder / "manifest.csv")
+    assert sorted(r["order_id"] for r in rows) == sorted(ids)
+
+
+def test_cli_batch_reports_summary(tmp_path):
+    r = CliRunner().invoke(main, ["batch", str(EXAMPLE), "--out", str(tmp_path), "--no-proofs",
+                                  "--workers", "1"])
+    assert r.exit_code == 0, r.output
+    assert "plaques made" in r.output and "refused" in r.output
+    assert str(tmp_path / "example") in r.output
+
+
+def test_cli_fatal_error_exits_nonzero_without_traceback(tmp_path):
+    r = subprocess.run([sys.executable, "-m", "plaquegen.cli", "batch", str(tmp_path / "nope.csv"),
+                        "--out", str(tmp_path)], capture_output=True, text=True, cwd=ROOT)
+    assert r.returncode == 1
+    assert "Traceback" not in r.stderr
+    assert r.stderr.strip().startswith("Error: order file") and r.stderr.strip().count("\n") == 0
+
+
+def test_cli_number_first_and_last_customer_car(register):
+    first, last = register.by_number(1), register.by_number(register.total)
+    r = CliRunner().invoke(main, ["number", first.vin, last.short_vin.lower()])
+    assert r.exit_code == 0, r.output
+    lines = r.output.splitlines()
+    assert f"0001 / {register.total}" in lines[0] and first.vin in lines[0]
+    assert f"{register.total} / {register.total}" in lines[1] and last.vin in lines[1]
+
+
+def test_cli_number_refusal_exit_1(register):
+    r = CliRunner().invoke(main, ["number", "WBS00000000000000"])
+    assert r.exit_code == 1
+
+
+def test_cli_check_writes_nothing(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    r = CliRunner().invoke(main, ["check", str(EXAMPLE)])
+    assert r.exit_code == 0, r.output
+    assert "accepted" in r.output and "refused" in r.output
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_cli_preview_png(tmp_path, register):
+    out = tmp_path / "p.png"
+    r = CliRunner().invoke(main, ["preview", register.by_number(462).vin, "-o", str(out), "--dpi", "100"])
+    assert r.exit_code == 0, r.output
+    assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
