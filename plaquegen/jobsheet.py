@@ -1,0 +1,295 @@
+"""The shop's job sheet (job-sheet.pdf): batch overview, sheet maps, plaque list.
+
+Page 1: title, counts, plate size, material, how to run the layers, the
+output folder explained. Then one page per bed sheet: the bed drawn to
+scale, every pocket outlined with its slot index, number label and short
+VIN, and the plaque drawn small inside (the same :func:`proof.draw_plaque`
+as the proofs). Then the plaque list, ``ROWS_PER_PAGE`` plain rows a page.
+A4 landscape throughout; deterministic bytes (reportlab ``invariant=1``).
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from io import BytesIO
+
+from reportlab.lib.colors import Color, HexColor
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfgen.canvas import Canvas
+
+from .proof import (A4, FONT, FONT_BOLD, GREY_TEXT, INK, MM, binary_streams, clean_text,
+                    draw_plaque, draw_text, fit_text, register_fonts)
+from .sheets import Sheet
+
+PAGE = (A4[1], A4[0])  # A4 landscape, 841.89 x 595.28 pt
+MARGIN = 12 * MM
+ROWS_PER_PAGE = 48
+LINE = Color(0.7, 0.7, 0.72)
+
+
+@dataclass(frozen=True)
+class JobSheetInfo:
+    """Everything the job sheet shows.
+
+    layers: (layer name, colour hex "#RRGGBB", meaning / how to run it), in run order.
+    plaques: (label "0462 / 6309", vin, order_id, svg file rel path, proof file rel path).
+    """
+
+    batch_id: str
+    created: str
+    plate_w: float
+    plate_h: float
+    material: str
+    layers: tuple[tuple[str, str, str], ...]
+    plaques: tuple[tuple[str, str, str, str, str], ...]
+    sheets: tuple[Sheet, ...]
+    rejects: int
+    orders_read: int
+    notes: tuple[str, ...] = ()
+
+
+def jobsheet_page_count(n_plaques: int, n_sheets: int) -> int:
+    """Pages of a job sheet: overview + one per sheet + the plaque list (at least one page)."""
+    return 1 + n_sheets + max(1, math.ceil(n_plaques / ROWS_PER_PAGE))
+
+
+FOLDERS = (
+    ("engrave/", "one engraver-ready SVG per plaque, 1 unit = 1 mm, named <number>_<vin>.svg"),
+    ("sheets/", "plaques laid out on the bed (sheet-NN.svg), one file per bed load; maps below"),
+    ("proofs/", "one PDF proof per owner (for the register, not for the laser)"),
+    ("manifest.csv", "one row per plaque: order id, VIN, number, files, sha256 of each file"),
+    ("rejects.csv", "order lines that were refused, with line number and reason"),
+)
+
+
+def render_jobsheet(info: JobSheetInfo) -> bytes:
+    """The job sheet PDF for one batch."""
+    register_fonts()
+    with binary_streams():
+        buf = BytesIO()
+        c = Canvas(buf, pagesize=PAGE, invariant=1, pageCompression=1)
+        c.setTitle(clean_text(f"Engraving job {info.batch_id}"))
+        c.setSubject(f"plaquegen job sheet; plaques={len(info.plaques)}; sheets={len(info.sheets)}")
+        c.setAuthor("plaquegen")
+        c.setCreator("plaquegen")
+        total = jobsheet_page_count(len(info.plaques), len(info.sheets))
+        page = 1
+        _overview(c, info)
+        _footer(c, info, page, total)
+        c.showPage()
+        where = {}
+        for sheet in info.sheets:
+            for slot in sheet.slots:
+                if slot.plaque is not None:
+                    where[slot.plaque.vin] = (sheet.number, slot.index)
+        for sheet in info.sheets:
+            page += 1
+            _sheet_page(c, info, sheet)
+            _footer(c, info, page, total)
+            c.showPage()
+        n_list = max(1, math.ceil(len(info.plaques) / ROWS_PER_PAGE))
+        for i in range(n_list):
+            page += 1
+            _list_page(c, info, i, n_list, where)
+            _footer(c, info, page, total)
+            c.showPage()
+        c.save()
+        return buf.getvalue()
+
+
+def _footer(c: Canvas, info: JobSheetInfo, page: int, total: int) -> None:
+    c.setFillColor(GREY_TEXT)
+    draw_text(c, MARGIN, 7 * MM, f"Engraving job {info.batch_id} \u00b7 {info.created}", FONT, 7.5,
+              PAGE[0] / 2)
+    c.setFont(FONT, 7.5)
+    c.drawRightString(PAGE[0] - MARGIN, 7 * MM, f"page {page} / {total}")
+    c.setFillColor(INK)
+
+
+def _overview(c: Canvas, info: JobSheetInfo) -> None:
+    W, H = PAGE
+    left, right = MARGIN, W - MARGIN
+    y = H - MARGIN - 8
+    c.setFillColor(INK)
+    draw_text(c, left, y, f"Engraving job {info.batch_id}", FONT_BOLD, 20, right - left)
+    y -= 18
+    c.setFillColor(GREY_TEXT)
+    draw_text(c, left, y, f"Created {info.created} by plaquegen", FONT, 10, right - left)
+    y -= 26
+
+    col2 = left + 60 * MM
+    n_sheets = len(info.sheets)
+    n_slots = sum(1 for s in info.sheets for sl in s.slots if sl.plaque is not None)
+    facts = [
+        ("Orders read", f"{info.orders_read:,}"),
+        ("Plaques", f"{len(info.plaques):,}"),
+        ("Refused lines", f"{info.rejects:,}" + ("  \u2192 see rejects.csv" if info.rejects else "")),
+        ("Sheets (bed loads)", f"{n_sheets:,}  ({n_slots:,} plaques placed)"),
+        ("Plate size", f"{info.plate_w:g} \u00d7 {info.plate_h:g} mm"),
+        ("Material", info.material or "\u2014"),
+    ]
+    for label, value in facts:
+        c.setFillColor(GREY_TEXT)
+        draw_text(c, left, y, label, FONT, 10, col2 - left - 6)
+        c.setFillColor(INK)
+        draw_text(c, col2, y, value, FONT_BOLD, 11, (right - col2) / 2)
+        y -= 15
+    y -= 10
+
+    c.setFillColor(INK)
+    draw_text(c, left, y, "How to run it", FONT_BOLD, 13)
+    c.setStrokeColor(LINE)
+    c.setLineWidth(0.5)
+    c.line(left, y - 4, right, y - 4)
+    y -= 20
+    for name, colour, meaning in info.layers:
+        try:
+            fill = HexColor(colour)
+        except (ValueError, TypeError):
+            fill = Color(1, 1, 1)
+        c.setFillColor(fill)
+        c.setStrokeColor(INK)
+        c.setLineWidth(0.5)
+        c.rect(left, y - 2, 16, 10, stroke=1, fill=1)
+        c.setFillColor(INK)
+        draw_text(c, left + 24, y, name, FONT_BOLD, 10.5, 28 * MM)
+        c.setFillColor(GREY_TEXT)
+        draw_text(c, left + 24 + 30 * MM, y, colour, FONT, 9.5, 22 * MM)
+        c.setFillColor(INK)
+        mx = left + 24 + 54 * MM
+        draw_text(c, mx, y, meaning, FONT, 10, right - mx)
+        y -= 16
+    y -= 2
+    draw_text(c, left, y, "Run order: engrave first, then score, then cut. Guide layer: do not output "
+              "(slot labels and plate outlines for orientation only).", FONT_BOLD, 10, right - left)
+    y -= 26
+
+    draw_text(c, left, y, "What is in this folder", FONT_BOLD, 13)
+    c.setStrokeColor(LINE)
+    c.line(left, y - 4, right, y - 4)
+    y -= 20
+    for name, text in FOLDERS:
+        draw_text(c, left, y, name, FONT_BOLD, 10, 38 * MM)
+        draw_text(c, left + 40 * MM, y, text, FONT, 10, right - left - 40 * MM)
+        y -= 14
+    if info.notes:
+        y -= 12
+        draw_text(c, left, y, "Notes", FONT_BOLD, 13)
+        c.line(left, y - 4, right, y - 4)
+        y -= 20
+        for note in info.notes:
+            if y < 16 * MM:
+                draw_text(c, left, y, "\u2026 (more notes in the batch report)", FONT, 10)
+                break
+            draw_text(c, left, y, f"\u2022 {note}", FONT, 10, right - left)
+            y -= 14
+
+
+def _sheet_page(c: Canvas, info: JobSheetInfo, sheet: Sheet) -> None:
+    W, H = PAGE
+    left, right = MARGIN, W - MARGIN
+    top = H - MARGIN - 8
+    placed = [s for s in sheet.slots if s.plaque is not None]
+    c.setFillColor(INK)
+    draw_text(c, left, top, f"Sheet {sheet.number:02d}", FONT_BOLD, 16)
+    c.setFillColor(GREY_TEXT)
+    draw_text(c, left + 32 * MM, top,
+              f"file {sheet.file} \u00b7 bed {sheet.bed_w:g} \u00d7 {sheet.bed_h:g} mm \u00b7 "
+              f"{len(placed)} plaques in {len(sheet.slots)} pockets \u00b7 drawn to scale, bed origin top-left",
+              FONT, 9.5, right - left - 32 * MM)
+    # Bed map, to scale, fitted into the rest of the page.
+    box_top = top - 14
+    box_bottom = 14 * MM
+    avail_w, avail_h = right - left, box_top - box_bottom - 10  # room for labels under last row
+    k = min(avail_w / max(sheet.bed_w, 1e-6), avail_h / max(sheet.bed_h, 1e-6))  # pt per mm
+    bw, bh = sheet.bed_w * k, sheet.bed_h * k
+    bx = left + (avail_w - bw) / 2
+    by_top = box_top
+    c.setStrokeColor(INK)
+    c.setFillColor(Color(0.97, 0.97, 0.97))
+    c.setLineWidth(0.8)
+    c.rect(bx, by_top - bh, bw, bh, stroke=1, fill=1)
+    # Label space below a pocket: the gap to the next row (or the bed edge).
+    ys = sorted({s.y for s in sheet.slots})
+    pitch = min((b - a for a, b in zip(ys, ys[1:])), default=sheet.bed_h)
+    for slot in sheet.slots:
+        pw = slot.plaque.width if slot.plaque is not None else info.plate_w
+        ph = slot.plaque.height if slot.plaque is not None else info.plate_h
+        x = bx + slot.x * k
+        y_top = by_top - slot.y * k
+        w, h = pw * k, ph * k
+        if slot.plaque is not None:
+            draw_plaque(c, slot.plaque, x, y_top, k / MM, cut_width_pt=0.25)
+        c.setStrokeColor(Color(0.2, 0.35, 0.75))
+        c.setLineWidth(0.6)
+        c.setDash(2, 1.5)
+        c.rect(x - 0.6, y_top - h - 0.6, w + 1.2, h + 1.2, stroke=1, fill=0)
+        c.setDash()
+        gap = (pitch - ph) * k
+        size = max(4.5, min(7.5, gap * 0.75, w / 14))
+        tag = f"#{slot.index}"
+        if slot.plaque is not None:
+            text = f"{slot.plaque.label}  \u00b7  {slot.plaque.vin[-7:]}"
+        else:
+            text = "(empty)"
+        tag_w = pdfmetrics.stringWidth(tag, FONT_BOLD, size) + size * 0.6
+        s, size2 = fit_text(clean_text(text), FONT, size, w - tag_w, min_size=3.5)
+        if gap >= size * 1.15:
+            ty, tx = y_top - h - size - 1, x
+        else:  # no room between rows: print over the pocket on a white band
+            c.setFillColor(Color(1, 1, 1, alpha=0.85))
+            c.rect(x, y_top - h, w, size + 2, stroke=0, fill=1)
+            ty, tx = y_top - h + 1.5, x + 1
+        c.setFillColor(INK)
+        c.setFont(FONT_BOLD, size)
+        c.drawString(tx, ty, tag)
+        c.setFont(FONT, size2)
+        c.drawString(tx + tag_w, ty, s)
+
+
+def _list_page(c: Canvas, info: JobSheetInfo, i: int, n_pages: int,
+               where: dict[str, tuple[int, int]]) -> None:
+    W, H = PAGE
+    left, right = MARGIN, W - MARGIN
+    top = H - MARGIN - 8
+    c.setFillColor(INK)
+    draw_text(c, left, top, "Plaque list", FONT_BOLD, 16)
+    c.setFillColor(GREY_TEXT)
+    draw_text(c, left + 40 * MM, top, f"{len(info.plaques):,} plaques \u00b7 part {i + 1} of {n_pages}",
+              FONT, 9.5)
+    # columns: (title, x offset in mm, width in mm)
+    cols = (("#", 0, 12), ("Number", 12, 26), ("VIN", 38, 38), ("Order", 76, 30),
+            ("Sheet / slot", 106, 22), ("Engrave file", 128, 68), ("Proof file", 196, 77))
+    y = top - 22
+    c.setFillColor(INK)
+    c.setFont(FONT_BOLD, 8.5)
+    for title, off, _w in cols:
+        c.drawString(left + off * MM, y, title)
+    c.setStrokeColor(LINE)
+    c.setLineWidth(0.5)
+    c.line(left, y - 3.5, right, y - 3.5)
+    y -= 14
+    rows = info.plaques[i * ROWS_PER_PAGE:(i + 1) * ROWS_PER_PAGE]
+    if not rows:
+        c.setFont(FONT, 9)
+        c.drawString(left, y, "(no plaques in this batch)")
+        return
+    size = 8.0
+    c.setFont(FONT, size)
+    lead = 9.8
+    shade = Color(0.94, 0.95, 0.97)
+    for r, (label, vin, order_id, svg, pdf) in enumerate(rows):
+        n = i * ROWS_PER_PAGE + r + 1
+        if r % 2 == 1:
+            c.setFillColor(shade)
+            c.rect(left - 2, y - 2.6, right - left + 4, lead, stroke=0, fill=1)
+            c.setFillColor(INK)
+        ss = where.get(vin)
+        cells = (str(n), label, vin, order_id, f"{ss[0]:02d} / {ss[1]}" if ss else "\u2014", svg, pdf)
+        for (title, off, w), value in zip(cols, cells):
+            s = clean_text(value)
+            wmax = w * MM - 4
+            if pdfmetrics.stringWidth(s, FONT, size) > wmax:
+                s, _ = fit_text(s, FONT, size, wmax, min_size=size)
+            c.drawString(left + off * MM, y, s)
+        y -= lead

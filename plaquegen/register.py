@@ -1,0 +1,304 @@
+"""The production register: every car built, in build order -> customer build numbers.
+
+A register file is a CSV (UTF-8, with or without BOM) with the columns ``vin``
+and ``use`` (``customer`` or ``internal``) and optionally ``market`` and
+``produced``; other columns are ignored. Lines starting with ``#`` are comments,
+anywhere in the file; blank lines are skipped. Rows are in build order; a
+customer car's number is its rank among the customer rows, and the total is
+the number of customer rows (never a constant).
+
+``Register.lookup`` takes whatever a person typed (full VIN or 7-character
+short VIN) and returns the ``Car`` or raises ``Refused`` with one sentence
+saying why, suggesting the register VIN when a single typo explains it.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .vin import ALPHABET, is_short_vin, normalize, vin_problem
+
+__all__ = ["Car", "DEMO_REGISTER", "Refused", "Register", "RegisterError", "load_register"]
+
+DEMO_REGISTER = Path(__file__).resolve().parent.parent / "assets" / "register-demo.csv"
+
+_USES = ("customer", "internal")
+_SUBSTITUTES = sorted(ALPHABET)
+_DIGIT_FOR = {"O": "0", "Q": "0", "I": "1"}
+_MAX_SUGGESTIONS = 3
+
+
+class RegisterError(Exception):
+    """The register file cannot be used; the message is one sentence naming file and line."""
+
+
+class Refused(Exception):
+    """A lookup the register refuses; ``reason`` is one sentence a person understands."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+    def __str__(self) -> str:
+        return self.reason
+
+
+@dataclass(frozen=True)
+class Car:
+    vin: str
+    use: str                 # "customer" or "internal"
+    number: int | None       # 1-based rank among customer cars; None for internal units
+    line: int                # physical line in the register file
+    market: str = ""
+    produced: str = ""
+
+    @property
+    def short_vin(self) -> str:
+        return self.vin[10:17]
+
+    @property
+    def is_customer(self) -> bool:
+        return self.use == "customer"
+
+
+@dataclass(frozen=True)
+class Register:
+    cars: tuple[Car, ...]
+    total: int               # number of customer cars
+    source: str              # file path
+    _by_vin: dict[str, Car] = field(default_factory=dict, repr=False, compare=False)
+    _by_short: dict[str, tuple[Car, ...]] = field(default_factory=dict, repr=False, compare=False)
+    _by_number: dict[int, Car] = field(default_factory=dict, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        # Indexes are built once; a Register built directly from cars gets them too.
+        if not self._by_vin and self.cars:
+            by_short: dict[str, list[Car]] = {}
+            for car in self.cars:
+                self._by_vin.setdefault(car.vin, car)
+                by_short.setdefault(car.short_vin, []).append(car)
+                if car.number is not None:
+                    self._by_number[car.number] = car
+            self._by_short.update({k: tuple(v) for k, v in by_short.items()})
+
+    # -- public -------------------------------------------------------------------------------
+    def customers(self) -> tuple[Car, ...]:
+        return tuple(c for c in self.cars if c.number is not None)
+
+    def by_number(self, number: int) -> Car:
+        """The customer car with this build number; KeyError if there is none."""
+        try:
+            return self._by_number[number]
+        except KeyError:
+            raise KeyError(f"no customer car No. {number} (the register has 1 to {self.total})") from None
+
+    def __len__(self) -> int:
+        return len(self.cars)
+
+    def __contains__(self, vin: object) -> bool:
+        return isinstance(vin, str) and normalize(vin) in self._by_vin
+
+    def lookup(self, text: str) -> Car:
+        """The customer car a person's typed VIN (full or short) names; raises Refused otherwise."""
+        t = normalize(text if isinstance(text, str) else ("" if text is None else str(text)))
+        if not t:
+            raise Refused("no VIN given")
+        car = self._by_vin.get(t)
+        if car is not None:
+            return self._customer(car)
+        if len(t) == 17:
+            self._refuse_full(t)
+        if len(t) == 7:
+            return self._lookup_short(t)
+        raise Refused(f"VIN has {len(t)} character{'s' if len(t) != 1 else ''}; "
+                      "a full VIN has 17, a short VIN 7")
+
+    # -- helpers ------------------------------------------------------------------------------
+    def _customer(self, car: Car) -> Car:
+        if car.number is None:
+            raise Refused(f"internal unit (pre-production/test car), not one of the "
+                          f"{self.total:,} customer cars")
+        return car
+
+    def _label(self, car: Car) -> str:
+        if car.number is None:
+            return f"{car.vin} (internal unit)"
+        return f"{car.vin} (No. {car.number:0{len(str(self.total))}d})"
+
+    def _short_label(self, car: Car) -> str:
+        if car.number is None:
+            return f"{car.short_vin} ({car.vin}, internal unit)"
+        return f"{car.short_vin} ({car.vin}, No. {car.number:0{len(str(self.total))}d})"
+
+    @staticmethod
+    def _one_typo(t: str, index: dict) -> list:
+        """Keys of ``index`` one substitution or one adjacent transposition away from ``t``."""
+        found: dict[str, None] = {}
+        for i, ch in enumerate(t):
+            head, tail = t[:i], t[i + 1:]
+            for sub in _SUBSTITUTES:
+                if sub != ch:
+                    key = head + sub + tail
+                    if key in index:
+                        found[key] = None
+        for i in range(len(t) - 1):
+            if t[i] != t[i + 1]:
+                key = t[:i] + t[i + 1] + t[i] + t[i + 2:]
+                if key in index:
+                    found[key] = None
+        return list(found)
+
+    def _did_you_mean(self, labels: list[str]) -> str:
+        shown = labels[:_MAX_SUGGESTIONS]
+        text = shown[0] if len(shown) == 1 else ", ".join(shown[:-1]) + " or " + shown[-1]
+        more = f" (and {len(labels) - len(shown)} more)" if len(labels) > len(shown) else ""
+        return f"did you mean {text}{more}?"
+
+    def _suggest_full(self, t: str) -> str | None:
+        keys = self._one_typo(t, self._by_vin)
+        if not keys:
+            return None
+        cars = sorted((self._by_vin[k] for k in keys), key=lambda c: c.line)
+        return self._did_you_mean([self._label(c) for c in cars])
+
+    def _refuse_full(self, t: str) -> None:
+        bad = [(i, ch) for i, ch in enumerate(t, start=1) if ch not in ALPHABET]
+        if bad:
+            where = ", ".join(f"{ch!r} at position {i}" for i, ch in bad)
+            fixed = "".join(_DIGIT_FOR.get(ch, ch) for ch in t)
+            car = self._by_vin.get(fixed)
+            if car is not None and fixed != t:
+                raise Refused(f"VIN contains {where}, which VINs never use (I, O and Q are read as 1 and 0): "
+                              f"did you mean {self._label(car)}?")
+            hint = self._suggest_full(t)
+            if hint:
+                raise Refused(f"VIN contains {where}, which VINs never use: {hint}")
+            raise Refused(f"VIN contains {where}, which VINs never use; not in the production register")
+        hint = self._suggest_full(t)
+        if hint:
+            raise Refused(f"{t} is not in the production register: {hint}")
+        problem = vin_problem(t)
+        if problem:
+            raise Refused(f"{problem}; not in the production register")
+        if not t.startswith("WBS"):
+            raise Refused(f"{t} is not a BMW M VIN (it starts {t[:3]}, a 1M Coupé's starts WBS); "
+                          "not in the production register")
+        raise Refused(f"{t} is not in the production register: it is a valid VIN, "
+                      "but no 1M Coupé with it was built")
+
+    def _lookup_short(self, t: str) -> Car:
+        cars = self._by_short.get(t)
+        if cars:
+            if len(cars) > 1:
+                vins = ", ".join(c.vin for c in cars[:_MAX_SUGGESTIONS])
+                more = f" and {len(cars) - _MAX_SUGGESTIONS} more" if len(cars) > _MAX_SUGGESTIONS else ""
+                raise Refused(f"short VIN {t} matches {len(cars)} cars ({vins}{more}): give the full VIN")
+            return self._customer(cars[0])
+        bad = [(i, ch) for i, ch in enumerate(t, start=1) if ch not in ALPHABET]
+        if bad:
+            where = ", ".join(f"{ch!r} at position {i}" for i, ch in bad)
+            fixed = "".join(_DIGIT_FOR.get(ch, ch) for ch in t)
+            found = self._by_short.get(fixed)
+            if found and len(found) == 1 and fixed != t:
+                raise Refused(f"short VIN contains {where}, which VINs never use (I, O and Q are read as 1 "
+                              f"and 0): did you mean {self._short_label(found[0])}?")
+        keys = self._one_typo(t, self._by_short)
+        cands = sorted((c for k in keys for c in self._by_short[k]), key=lambda c: c.line)
+        if bad:
+            start = f"short VIN contains {', '.join(f'{ch!r} at position {i}' for i, ch in bad)}, which VINs never use"
+            if cands:
+                raise Refused(f"{start}: {self._did_you_mean([self._short_label(c) for c in cands])}")
+            raise Refused(f"{start}; not in the production register")
+        if cands:
+            raise Refused(f"short VIN {t} is not in the production register: "
+                          f"{self._did_you_mean([self._short_label(c) for c in cands])}")
+        if not is_short_vin(t):
+            raise Refused(f"short VIN {t} is not in the production register "
+                          "(a short VIN is the plant letter and serial, VIN positions 11-17)")
+        raise Refused(f"short VIN {t} is not in the production register")
+
+
+def load_register(path: str | os.PathLike | None = None, *, strict_check_digit: bool = True) -> Register:
+    """Read and validate a register file (None: the bundled synthetic demo register).
+
+    Fatal (RegisterError naming file and line): unreadable file, missing ``vin``/``use``
+    header, a VIN of wrong length or characters, a wrong check digit (unless
+    ``strict_check_digit=False``), a duplicate VIN, an unknown ``use``, no customer cars.
+    """
+    p = Path(DEMO_REGISTER if path is None else path)
+    name = p.name or str(p)
+    try:
+        data = p.read_bytes()
+    except FileNotFoundError:
+        raise RegisterError(f"register file {p} not found.") from None
+    except OSError as e:
+        raise RegisterError(f"register file {p} cannot be read: {e.strerror or e}.") from None
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        line = data[:e.start].count(b"\n") + 1
+        raise RegisterError(f"{name} line {line}: not UTF-8 text (byte {data[e.start]:#04x}); "
+                            "save the register as UTF-8.") from None
+
+    def fail(line: int, msg: str) -> RegisterError:
+        return RegisterError(f"{name} line {line}: {msg}.")
+
+    header: dict[str, int] | None = None
+    header_line = 0
+    cars: list[Car] = []
+    seen: dict[str, int] = {}
+    number = 0
+    for lineno, raw in enumerate(io.StringIO(text, newline=None), start=1):
+        s = raw.rstrip("\n")
+        if not s.strip() or s.lstrip().startswith("#"):
+            continue
+        try:
+            cells = next(csv.reader([s]))
+        except csv.Error as e:
+            raise fail(lineno, f"not a CSV line ({e})") from None
+        if header is None:
+            names = [c.strip().lstrip("\ufeff").casefold() for c in cells]
+            missing = [c for c in ("vin", "use") if c not in names]
+            if missing:
+                raise fail(lineno, f"the header must name the columns vin and use "
+                                   f"(missing: {', '.join(missing)}; found: {', '.join(cells) or 'nothing'})")
+            header = {}
+            header_line = lineno
+            for i, n in enumerate(names):
+                header.setdefault(n, i)
+            continue
+        if not any(c.strip() for c in cells):
+            continue
+
+        def cell(col: str) -> str:
+            i = header.get(col)
+            return cells[i].strip() if i is not None and i < len(cells) else ""
+
+        vin = normalize(cell("vin"))
+        if not vin:
+            raise fail(lineno, "no VIN")
+        problem = vin_problem(vin)
+        if problem and (strict_check_digit or len(vin) != 17 or any(ch not in ALPHABET for ch in vin)):
+            raise fail(lineno, f"bad VIN {vin}: {problem}")
+        use = cell("use").casefold()
+        if use not in _USES:
+            raise fail(lineno, f"use must be customer or internal, not {cell('use')!r}")
+        if vin in seen:
+            raise fail(lineno, f"duplicate VIN {vin}, first seen on line {seen[vin]}")
+        seen[vin] = lineno
+        if use == "customer":
+            number += 1
+        cars.append(Car(vin=vin, use=use, number=number if use == "customer" else None, line=lineno,
+                        market=cell("market"), produced=cell("produced")))
+    if header is None:
+        raise RegisterError(f"{name} line 1: the register is empty (no header line vin,use).")
+    if not cars:
+        raise RegisterError(f"{name} line {header_line}: the register has a header but no cars after it.")
+    if number == 0:
+        raise RegisterError(f"{name} line {cars[-1].line}: the register has no customer cars "
+                            f"(all {len(cars)} are internal).")
+    return Register(cars=tuple(cars), total=number, source=str(p))
+
