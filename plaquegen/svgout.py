@@ -69,9 +69,10 @@ def layer_style(name: str, template: Template) -> dict[str, str]:
 
 def new_drawing(width: float, height: float, title: str) -> svgwrite.Drawing:
     dwg = svgwrite.Drawing(size=(f"{num(width)}mm", f"{num(height)}mm"), profile="full", debug=False)
-    dwg.viewbox(0, 0, width, height)
+    dwg.attribs["viewBox"] = f"0 0 {num(width)} {num(height)}"
     dwg.attribs["xmlns:inkscape"] = INKSCAPE_NS
     dwg.attribs["xmlns:sodipodi"] = SODIPODI_NS
+    dwg.elements.remove(dwg.defs)  # svgwrite adds an empty <defs>; the contract has none
     dwg.set_desc(title=title)
     return dwg
 

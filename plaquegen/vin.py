@@ -45,8 +45,12 @@ def normalize(text: str) -> str:
         text = "" if text is None else str(text)
     if text.isascii() and text.isalnum():          # the common case, already clean
         return text.upper()
-    text = unicodedata.normalize("NFKC", text).upper()
-    return _DROP.sub("", text)
+    for _ in range(4):      # removing a separator can let NFKC compose again ("U\u00a8" -> "\u00dc")
+        new = _DROP.sub("", unicodedata.normalize("NFKC", text).upper())
+        if new == text:
+            break
+        text = new
+    return new
 
 
 def check_digit(vin: str) -> str:

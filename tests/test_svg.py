@@ -153,7 +153,7 @@ def test_render_has_ink_in_every_box(example_batch, template):
         for x in range(int(box.xmin * 10), int(box.xmax * 10)):
             for y in range(int(box.ymin * 10), int(box.ymax * 10)):
                 r, g, b = px[x, y]
-                if (r + g + b < 200) if dark_only else (b > 150 and r < 120):
+                if (r + g + b < 200) if dark_only else (b - r > 25):
                     n += 1
         return n / ((box.width * 10) * (box.height * 10))
 
@@ -197,4 +197,6 @@ def test_inkscape_opens_plaque_and_sheet(example_batch, tmp_path):
                             "--export-dpi=96"], capture_output=True, text=True, timeout=180)
         assert r.returncode == 0, r.stderr
         assert out.exists() and out.stat().st_size > 1000
-        assert "error" not in r.stderr.lower().replace("gtk", "")
+        # Inkscape's headless start-up prints a harmless GtkRecentManager warning
+        problems = [l for l in r.stderr.splitlines() if "error" in l.lower() and "Gtk" not in l]
+        assert problems == []
