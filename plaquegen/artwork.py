@@ -112,7 +112,13 @@ def load_artwork(path: str | os.PathLike, mode: str = "fill") -> Artwork:
     rebuilt = _Rebuilder(name, root)
     clean = rebuilt.build()
     svg = _parse_geometry(ET.tostring(clean), name, rebuilt.vw, rebuilt.vh)
-    paths = _extract(svg, name, mode)
+    try:
+        paths = _extract(svg, name, mode)
+    except ArtworkError:
+        raise
+    except Exception as e:  # anything svgelements trips over in untrusted data
+        raise ArtworkError(f"{name}: has malformed shape data that cannot be read "
+                           f"({_detail(e)}).") from None
     if not paths:
         raise ArtworkError(f"{name}: contains no visible shapes to engrave; the drawing is empty.")
     bounds = bounds_of(paths)
@@ -165,7 +171,10 @@ def _parse_xml(data: bytes, name: str) -> ET.Element:
         raise ArtworkError(f"{name}: is not a valid SVG/XML file ({e}).") from None
     except (ValueError, LookupError) as e:  # e.g. unknown encoding declaration
         raise ArtworkError(f"{name}: is not a valid SVG/XML file ({e}).") from None
-    if _local(root.tag) != "svg" or _ns(root.tag) not in ("", SVG_NS):
+    if _local(root.tag) == "svg" and _ns(root.tag) not in ("", SVG_NS):
+        raise ArtworkError(f"{name}: is not an SVG file (its root <svg> is in the namespace "
+                           f"{_ns(root.tag)[:60]!r}, not {SVG_NS!r}).")
+    if _local(root.tag) != "svg":
         raise ArtworkError(f"{name}: is not an SVG file (its root element is <{_local(root.tag)}>).")
     return root
 
@@ -252,6 +261,33 @@ def _check_value_urls(name: str, value: str) -> None:
                                "artwork must be self-contained.")
 
 
+_CSS_COMMENT_RE = re.compile(r"/\*.*?\*/", re.S)
+_CSS_RULE_RE = re.compile(r"([^{}]+)\{([^{}]*)\}")
+_SIMPLE_SELECTOR_RE = re.compile(r"\*|[A-Za-z][\w-]*|\.[\w-]+|#[\w-]+|[A-Za-z][\w-]*\.[\w-]+")
+
+
+def _check_selectors(name: str, css: str) -> None:
+    """Refuse style sheets svgelements would apply wrongly (it silently skips the rest).
+
+    Supported: ``*``, ``tag``, ``.class``, ``#id``, ``tag.class`` (what
+    Illustrator, Inkscape and Affinity write), comma-separated.
+    """
+    css = _CSS_COMMENT_RE.sub("", css)
+    if "@" in css:
+        raise ArtworkError(f"{name}: its <style> has CSS @-rules, which this tool cannot apply; "
+                           "export with presentation attributes or simple class styles.")
+    rest = _CSS_RULE_RE.sub("", css).strip()
+    if rest:
+        raise ArtworkError(f"{name}: its <style> sheet cannot be read (near {rest[:40]!r}).")
+    for selectors, _body in _CSS_RULE_RE.findall(css):
+        for sel in selectors.split(","):
+            sel = sel.strip()
+            if not _SIMPLE_SELECTOR_RE.fullmatch(sel):
+                raise ArtworkError(f"{name}: its <style> uses the CSS selector {sel[:40]!r}, which "
+                                   "this tool cannot apply; export with presentation attributes "
+                                   "or simple class styles.")
+
+
 def _check_shape_changers(name: str, props: dict[str, str]) -> None:
     for prop, why in _SHAPE_CHANGERS.items():
         v = props.get(prop)
@@ -308,6 +344,7 @@ def _scan(name: str, root: ET.Element) -> dict[str, ET.Element]:
                 raise ArtworkError(f"{name}: its <style> imports an external style sheet; "
                                    "artwork must be self-contained.")
             _check_value_urls(name, css)
+            _check_selectors(name, css)
             for prop, value in _CSS_SHAPE_PROPS_RE.findall(css):
                 _check_shape_changers(name, {prop.lower(): value})
 
@@ -581,9 +618,14 @@ def _parse_geometry(clean: bytes, name: str, width: float, height: float) -> se.
     except RecursionError:
         raise ArtworkError(f"{name}: is nested too deeply to be read.") from None
     except Exception as e:  # svgelements raises ValueError/IndexError/... on bad data
-        raise ArtworkError(f"{name}: has malformed shape data ({type(e).__name__}: "
-                           f"{str(e)[:80]}).") from None
+        raise ArtworkError(f"{name}: has malformed shape data that cannot be read "
+                           f"({_detail(e)}).") from None
     return svg
+
+
+def _detail(e: Exception) -> str:
+    text = " ".join(str(e).split())[:80].rstrip(".")
+    return f"{type(e).__name__}: {text}" if text else type(e).__name__
 
 
 def _paint(values: dict, key: str) -> str | None:
@@ -683,12 +725,20 @@ def _mapper(shape, name: str):
     return pt
 
 
+EPS = 1e-9  # mm: points closer than this are the same point (zero-length segments)
+
+
+def _same(p: tuple[float, float], q: tuple[float, float]) -> bool:
+    return abs(p[0] - q[0]) <= EPS and abs(p[1] - q[1]) <= EPS
+
+
 def _convert(shape, name: str, close: bool) -> tuple:
     """svgelements shape -> our absolute M/L/C/Z command tuple in mm."""
     try:
         seglist = list(shape.segments(transformed=False))
     except Exception as e:
-        raise ArtworkError(f"{name}: has malformed shape data ({type(e).__name__}).") from None
+        raise ArtworkError(f"{name}: has malformed shape data that cannot be read in "
+                           f"{_describe(shape)} ({_detail(e)}).") from None
     pt = _mapper(shape, name)
     out: list[tuple] = []
     sub: list[tuple] = []
@@ -697,7 +747,7 @@ def _convert(shape, name: str, close: bool) -> tuple:
     def finish(closed: bool):
         nonlocal sub
         if len(sub) > 1:  # a sub-path needs at least one drawing segment
-            if sub[-1][0] == "L" and (sub[-1][1], sub[-1][2]) == start and (closed or close):
+            if sub[-1][0] == "L" and _same((sub[-1][1], sub[-1][2]), start) and (closed or close):
                 sub.pop()  # explicit return to start duplicates Z
             if len(sub) > 1:
                 out.extend(sub)
@@ -723,20 +773,20 @@ def _convert(shape, name: str, close: bool) -> tuple:
             continue
         end = pt(seg.end)
         if isinstance(seg, se.Line):
-            if end != cur:
+            if not _same(end, cur):
                 sub.append(("L", *end))
         elif isinstance(seg, se.CubicBezier):
             c1, c2 = pt(seg.control1), pt(seg.control2)
-            if not (c1 == c2 == end == cur):
+            if not (_same(c1, cur) and _same(c2, cur) and _same(end, cur)):
                 sub.append(("C", *c1, *c2, *end))
         elif isinstance(seg, se.QuadraticBezier):
             q = pt(seg.control)  # degree elevation is exact and commutes with the matrix
-            if not (q == end == cur):
+            if not (_same(q, cur) and _same(end, cur)):
                 sub.append(("C", cur[0] + 2 / 3 * (q[0] - cur[0]), cur[1] + 2 / 3 * (q[1] - cur[1]),
                             end[0] + 2 / 3 * (q[0] - end[0]), end[1] + 2 / 3 * (q[1] - end[1]),
                             *end))
         elif isinstance(seg, se.Arc):
-            if end == cur:
+            if _same(end, cur):
                 continue  # an arc to its own start draws nothing (SVG spec)
             if not seg.rx or not seg.ry:
                 sub.append(("L", *end))  # zero radius: a straight line (SVG spec)

@@ -22,7 +22,7 @@ from typing import Callable, Sequence
 
 from .artwork import ArtworkError
 from .compose import Composer
-from .files import atomic_write_bytes, safe_name, sha256_bytes
+from .files import atomic_write_bytes, remove_temp_files, safe_name, sha256_bytes, sync_folder
 from .glyphs import FontError
 from .ledger import Issue, Ledger, LedgerError
 from .numbering import number_orders
@@ -145,6 +145,7 @@ def run_batch(opts: BatchOptions, progress: Callable[[int], None] | None = None,
         atomic_write_bytes(folder / "rejects.csv", rejects_csv(rejects))
         _remove_stale(folder, rows, sheets)
         timings["job sheet+manifest"] = time.perf_counter() - t2
+        sync_folder(folder)
         now = _now()
         ledger.record(Issue(vin=r.numbered.vin, number=r.numbered.number, batch_id=batch_id,
                             order_id=r.numbered.order.order_id, svg_sha256=r.svg_sha256,
@@ -272,6 +273,8 @@ def make_sheet(ctx: _Context, sheet_no: int, chunk: Sequence[Numbered],
 
 
 def _prepare_folder(folder: Path) -> None:
+    if folder.exists():
+        remove_temp_files(folder)  # a killed run's leftovers are never shipped
     for sub in ("engrave", "sheets", "proofs"):
         (folder / sub).mkdir(parents=True, exist_ok=True)
 

@@ -161,7 +161,8 @@ class Register:
         keys = self._one_typo(t, self._by_vin)
         if not keys:
             return None
-        cars = sorted((self._by_vin[k] for k in keys), key=lambda c: c.line)
+        # a typo in the check digit or type code (short VIN as typed) first, then build order
+        cars = sorted((self._by_vin[k] for k in keys), key=lambda c: (c.short_vin != t[10:], c.line))
         return self._did_you_mean([self._label(c) for c in cars])
 
     def _refuse_full(self, t: str) -> None:

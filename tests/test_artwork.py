@@ -348,6 +348,11 @@ REFUSALS = {
                  '<rect style="mask:url(#m)" width="50" height="50"/>'), r"uses a mask"),
     "marker": (svg('<marker id="m"><path d="M0 0 L1 1"/></marker>'
                    '<path d="M0 0 L10 10" stroke="#000" marker-end="url(#m)"/>'), r"uses markers"),
+    "css descendant selector": (svg('<style>g .x { fill: none }</style><g><rect class="x" '
+                                    'width="5" height="5"/></g>'),
+                                r"uses the CSS selector 'g \.x', which this tool cannot apply"),
+    "css media rule": (svg('<style>@media print { rect { fill: red } }</style><rect width="5" height="5"/>'),
+                       r"has CSS @-rules"),
     "empty": (svg(''), r"contains no visible shapes to engrave; the drawing is empty"),
     "only hidden": (svg('<rect width="5" height="5" display="none"/><rect width="5" height="5" '
                         'fill="none"/><g visibility="hidden"><rect width="5" height="5"/></g>'),
@@ -538,3 +543,35 @@ def test_load_time_typical_file(tmp_path):
     load_artwork(f)
     assert time.perf_counter() - t0 < 0.5
 
+
+
+def test_mangled_files_raise_only_artwork_error(tmp_path):
+    """Random damage to real files: every outcome is an Artwork or an ArtworkError sentence."""
+    import random
+
+    rnd = random.Random(20250901)
+    alphabet = '0123456789.-e,;: #()"<>/abcxyzMLCQAZz%'
+    f = tmp_path / "mangled.svg"
+    outcomes = {"ok": 0, "refused": 0}
+    for _ in range(300):
+        s = list(rnd.choice([INKSCAPE_LIKE, HARD]))
+        for _ in range(rnd.randint(1, 4)):
+            k = rnd.randrange(len(s))
+            op = rnd.random()
+            if op < 0.4:
+                del s[k]
+            elif op < 0.8:
+                s[k] = rnd.choice(alphabet)
+            else:
+                s.insert(k, rnd.choice(alphabet))
+        f.write_text("".join(s), encoding="utf-8")
+        try:
+            art = load_artwork(f, rnd.choice(["fill", "line"]))
+        except ArtworkError as e:
+            assert str(e).startswith("mangled.svg: ") and str(e).endswith(".")
+            outcomes["refused"] += 1
+        else:
+            assert art.paths and all(math.isfinite(v) for p in art.paths for s_ in p.segs
+                                     for v in s_[1:])
+            outcomes["ok"] += 1
+    assert outcomes["ok"] > 10 and outcomes["refused"] > 10

@@ -170,11 +170,15 @@ def test_internal_refusal_uses_thousands_separator(register):
 
 
 def test_did_you_mean_letter_o_for_zero(small):
-    typed = A.replace("0", "O")          # A has zeros? make sure the test means something
-    assert typed != A
+    typed = D.replace("0", "O")          # three zeros typed as letter O
+    assert typed.count("O") == 3
     reason = refusal(small, typed)
-    assert "'O' at position" in reason
-    assert f"did you mean {A} (No. 1)?" in reason
+    assert "'O' at position 10" in reason and "'O' at position 17" in reason
+    assert reason.endswith(f"did you mean {D} (No. 3)?")
+    one = C[:9] + "O" + C[10:]            # the year code 0 typed as O
+    reason = refusal(small, one.lower())
+    assert reason.startswith("VIN contains 'O' at position 10, which VINs never use")
+    assert reason.endswith(f"did you mean {C} (No. 2)?")
 
 
 def test_did_you_mean_letter_i_for_one_in_short_vin(tmp_path):
@@ -207,7 +211,7 @@ def test_did_you_mean_adjacent_swap(small):
 
 def test_did_you_mean_several_candidates(small):
     # E and F differ only in positions 6, 9 and 10 -> a short VIN typo has several candidates
-    reason = refusal(small, "VT1000O".replace("O", "1"))       # VT10001: one from VT10000 (E and F)
+    reason = refusal(small, "VT10001")       # one typo from VT10000, shared by E and F
     assert reason.startswith("short VIN VT10001 is not in the production register: did you mean ")
     assert E in reason and F in reason
 
