@@ -7,7 +7,15 @@ never touches the plaque drawings, and an AcroForm approval section.
 
 Nothing is composed here: :func:`draw_plaque` replays ``plaque.layers`` into
 reportlab paths (also used by the job sheet), so the proof shows exactly
-what is engraved.
+what is engraved. On the proof the plaque is drawn once into a form XObject
+and placed twice (1:1 and enlarged). Path operators are cached per Path
+(the composer shares its constant artwork paths between plaques).
+
+Cost (measured, 2-core box under load): ~12-16 ms per proof with a composed
+plaque. Most of it is per document, inside reportlab: embedding two TTF
+subsets (~5 ms), the five AcroForm fields with their appearance streams
+(~3 ms), compressing streams; drawing the plaque twice is < 1 ms once its
+artwork paths are cached.
 
 Text from an order is only ever drawn with ``drawString`` (never parsed as
 markup), passed through :func:`clean_text` (characters the font cannot draw

@@ -534,6 +534,25 @@ def test_shipped_assets_load(name, mode):
     for p in art.paths:
         assert all(s[0] in "MLCZ" for s in p.segs)
         assert all(math.isfinite(v) for s in p.segs for v in s[1:])
+    if mode == "fill":  # what we engrave is what the designer's file shows
+        cairosvg = pytest.importorskip("cairosvg")
+        from xml.etree import ElementTree as ET
+
+        root = ET.fromstring(f.read_bytes())
+        if not (root.get("viewBox") and root.get("width", "").endswith("mm")
+                and root.get("height", "").endswith("mm")):
+            return  # the render comparison below needs a mm page with a viewBox
+        vb = [float(v) for v in root.get("viewBox").replace(",", " ").split()]
+        w_px = 1200
+        h_px = round(w_px * vb[3] / vb[2])
+        orig = cairosvg.svg2png(bytestring=f.read_bytes(), output_width=w_px, output_height=h_px)
+        w_mm = float(root.get("width").removesuffix("mm"))
+        h_mm = float(root.get("height").removesuffix("mm"))
+        ours = cairosvg.svg2png(bytestring=_paths_svg(art.paths, w_mm, h_mm),
+                                output_width=w_px, output_height=h_px)
+        a, _ = _ink(orig)
+        b, _ = _ink(ours)
+        assert len(a & b) / len(a | b) >= 0.97
 
 
 def test_load_time_typical_file(tmp_path):
