@@ -57,6 +57,13 @@ LETTER = (612.0, 792.0)
 
 FONT = "PlaqueGenSans"
 FONT_BOLD = "PlaqueGenSans-Bold"
+# Our own labels use the PDF standard fonts: nothing to embed, and embedding a
+# subset is most of a proof's cost. Everything that comes from an order cell is
+# drawn with the embedded DejaVu (FONT), which has Ł, ř, Ş; draw_text falls back
+# to it for any label text the standard fonts' WinAnsi encoding cannot show.
+LABEL = "Helvetica"
+LABEL_BOLD = "Helvetica-Bold"
+_STANDARD = {LABEL, LABEL_BOLD}
 FONT_DIR = FsPath(__file__).resolve().parent.parent / "assets" / "fonts"
 PLACEHOLDER = "\ufffd"
 
@@ -219,10 +226,20 @@ def fit_text(text: str, font: str, size: float, max_width: float,
     return text[:lo].rstrip() + ell, new_size
 
 
+def _winansi(s: str) -> bool:
+    try:
+        s.encode("cp1252")
+        return True
+    except UnicodeEncodeError:
+        return False
+
+
 def draw_text(canv: Canvas, x: float, y: float, text: Any, font: str = FONT, size: float = 10,
               max_width: float | None = None, align: str = "left") -> float:
     """Draw one line of untrusted text (cleaned, fitted); returns the size used."""
     s = clean_text(text)
+    if font in _STANDARD and not _winansi(s):
+        font = FONT
     if max_width is not None:
         s, size = fit_text(s, font, size, max_width)
     canv.setFont(font, size)
@@ -307,13 +324,14 @@ def plate_path(plaque: Plaque) -> Path:
 
 def draw_plaque(canv: Canvas, plaque: Plaque, x: float, y_top: float, scale: float = 1.0, *,
                 plate: bool = True, cut: bool = True, score_width_mm: float = SCORE_WIDTH_MM,
-                cut_width_pt: float = CUT_WIDTH_PT) -> None:
+                cut_width_pt: float = CUT_WIDTH_PT, skip: frozenset[int] = frozenset()) -> None:
     """Draw ``plaque`` with its top-left corner at PDF point (x, y_top), ``scale`` x actual size.
 
     Plate background (light steel grey), engrave layer filled black with each
     path's fill rule, score layer stroked black ``score_width_mm`` wide (in
     plaque mm), cut layer stroked red ``cut_width_pt`` wide (in page points).
     The guide layer is not drawn (only used as plate outline when there is no cut path).
+    ``skip``: ids of Path objects not to draw (already placed from a shared form).
     """
     k = scale * MM
     canv.saveState()
@@ -329,18 +347,22 @@ def draw_plaque(canv: Canvas, plaque: Plaque, x: float, y_top: float, scale: flo
         if name == "engrave":
             canv.setFillColor(INK)
             for p in layer.paths:
+                if id(p) in skip:
+                    continue
                 mode = FILL_EVEN_ODD if p.fill_rule == "evenodd" else FILL_NON_ZERO
                 canv.drawPath(PDFPathObject([path_code(p)]), stroke=0, fill=1, fillMode=mode)
         elif name == "score":
             canv.setStrokeColor(INK)
             canv.setLineWidth(score_width_mm)
             for p in layer.paths:
-                canv.drawPath(PDFPathObject([path_code(p)]), stroke=1, fill=0)
+                if id(p) not in skip:
+                    canv.drawPath(PDFPathObject([path_code(p)]), stroke=1, fill=0)
         elif name == "cut" and cut:
             canv.setStrokeColor(CUT_RED)
             canv.setLineWidth(cut_width_pt / k)
             for p in layer.paths:
-                canv.drawPath(PDFPathObject([path_code(p)]), stroke=1, fill=0)
+                if id(p) not in skip:
+                    canv.drawPath(PDFPathObject([path_code(p)]), stroke=1, fill=0)
     if plate and (plaque.layer("cut") is None or not cut):
         canv.setStrokeColor(PLATE_EDGE)  # outline in any case
         canv.setLineWidth(cut_width_pt / k)
@@ -422,7 +444,7 @@ def _watermark_geometry(region: tuple[float, float, float, float], text: str
     angle = math.degrees(math.atan2(h, w))
     angle = min(angle, 35.0)
     a = math.radians(angle)
-    unit = pdfmetrics.stringWidth(text, FONT_BOLD, 1.0)
+    unit = pdfmetrics.stringWidth(text, LABEL_BOLD, 1.0)
     cap = 0.73  # cap height / size for DejaVu
     # rotated box of a (unit*s) x (cap*s) text: width = L cos a + H sin a, height = L sin a + H cos a
     s_w = w / (unit * math.cos(a) + cap * math.sin(a))
@@ -524,19 +546,19 @@ def _render_proof(plaque: Plaque, numbered: Numbered, batch_id: str, svg_sha256:
     c.setFillAlpha(0.11)
     c.translate(cx, Y(cy))
     c.rotate(angle)
-    c.setFont(FONT_BOLD, size)
+    c.setFont(LABEL_BOLD, size)
     c.drawCentredString(0, -0.73 * size / 2, T["watermark"])
     c.restoreState()
 
     # Title.
     c.setFillColor(INK)
-    draw_text(c, left, Y(lay["title"]), T["title"], FONT_BOLD, 17, right - left)
+    draw_text(c, left, Y(lay["title"]), T["title"], LABEL_BOLD, 17, right - left)
     c.setFillColor(GREY_TEXT)
-    draw_text(c, left, Y(lay["subtitle"]), T["subtitle"], FONT, 9.5, right - left)
+    draw_text(c, left, Y(lay["subtitle"]), T["subtitle"], LABEL, 9.5, right - left)
 
     # 1:1 view.
     c.setFillColor(INK)
-    draw_text(c, left, Y(lay["actual_head"]), T["actual"], FONT_BOLD, 11)
+    draw_text(c, left, Y(lay["actual_head"]), T["actual"], LABEL_BOLD, 11)
     # The plaque is drawn once into a form XObject and placed twice (1:1 and
     # enlarged): half the content stream to build and compress.
     place = _plaque_form(c, plaque)
@@ -549,46 +571,46 @@ def _render_proof(plaque: Plaque, numbered: Numbered, batch_id: str, svg_sha256:
     _scale_bar(c, sb_x, sb_y)
     c.setFillColor(INK)
     note_x = sb_x + 50 * MM + 10 * MM
-    draw_text(c, note_x, sb_y + 1.0, T["print_note1"], FONT_BOLD, 8.5, right - note_x)
-    draw_text(c, note_x, sb_y - 10.0, T["print_note2"], FONT, 8.5, right - note_x)
+    draw_text(c, note_x, sb_y + 1.0, T["print_note1"], LABEL_BOLD, 8.5, right - note_x)
+    draw_text(c, note_x, sb_y - 10.0, T["print_note2"], LABEL, 8.5, right - note_x)
 
     # Enlargement.
     scale = lay["enlarged_scale"]
     scale_txt = f"{scale:g}".replace(".", ",") if lang == "de" else f"{scale:g}"
-    draw_text(c, left, Y(lay["enlarged_head"]), T["enlarged"].format(scale=scale_txt), FONT_BOLD, 11)
+    draw_text(c, left, Y(lay["enlarged_head"]), T["enlarged"].format(scale=scale_txt), LABEL_BOLD, 11)
     ex0, ey0, ex1, ey1 = lay["enlarged_box"]
     place(ex0, Y(ey0), scale)
     c.setFillColor(GREY_TEXT)
-    draw_text(c, (ex0 + ex1) / 2, Y(lay["legend"]), T["legend"], FONT, 7.5, right - left, "center")
+    draw_text(c, (ex0 + ex1) / 2, Y(lay["legend"]), T["legend"], LABEL, 7.5, right - left, "center")
 
     # Details.
     c.setFillColor(INK)
-    draw_text(c, left, Y(lay["details_head"]), T["details"], FONT_BOLD, 11)
+    draw_text(c, left, Y(lay["details_head"]), T["details"], LABEL_BOLD, 11)
     c.setStrokeColor(Color(0.7, 0.7, 0.72))
     c.setLineWidth(0.5)
     c.line(left, Y(lay["details_head"]) - 4, right, Y(lay["details_head"]) - 4)
     hint = T["number_hint"].format(n=_fmt_int(plaque.number, lang), total=_fmt_int(plaque.total, lang))
     rows = [
-        (T["owner"], order.name or T["unknown"], FONT_BOLD),
+        (T["owner"], order.name or T["unknown"], FONT),
         (T["order"], order.order_id or T["unknown"], FONT),
-        (T["vin"], numbered.vin, FONT_BOLD),
-        (T["number"], plaque.label, FONT_BOLD),
-        (T["market"], numbered.market or T["unknown"], FONT),
+        (T["vin"], numbered.vin, LABEL_BOLD),
+        (T["number"], plaque.label, LABEL_BOLD),
+        (T["market"], numbered.market or T["unknown"], LABEL),
         (T["batch"], batch_id, FONT),
-        (T["date"], created, FONT),
+        (T["date"], created, LABEL),
     ]
     label_w = 42 * MM
     y = Y(lay["details_top"])
     for label, value, font in rows:
         c.setFillColor(GREY_TEXT)
-        draw_text(c, left, y, label, FONT, 9.5, label_w - 4)
+        draw_text(c, left, y, label, LABEL, 9.5, label_w - 4)
         c.setFillColor(INK)
         if value is plaque.label:
             vx = left + label_w
             used = draw_text(c, vx, y, value, font, 11, right - vx)
             vw = pdfmetrics.stringWidth(clean_text(value), font, used)
             c.setFillColor(GREY_TEXT)
-            draw_text(c, vx + vw + 8, y, f"({hint})", FONT, 9, max(10.0, right - vx - vw - 8))
+            draw_text(c, vx + vw + 8, y, f"({hint})", LABEL, 9, max(10.0, right - vx - vw - 8))
         else:
             draw_text(c, left + label_w, y, value, font, 11, right - left - label_w)
         y -= lay["row"]
@@ -632,7 +654,7 @@ def _approval(c: Canvas, T: dict[str, str], lay: dict[str, Any], left: float, ri
     """
     top = lay["approval_head"]
     c.setFillColor(INK)
-    draw_text(c, left, Y(top), T["approval"], FONT_BOLD, 11)
+    draw_text(c, left, Y(top), T["approval"], LABEL_BOLD, 11)
     c.setStrokeColor(Color(0.7, 0.7, 0.72))
     c.setLineWidth(0.5)
     c.line(left, Y(top) - 4, right, Y(top) - 4)
@@ -645,12 +667,12 @@ def _approval(c: Canvas, T: dict[str, str], lay: dict[str, Any], left: float, ri
                   borderWidth=1, fieldFlags="", forceBorder=True)
     tx = cx1 + 8
     base = Y(cy1) + 3.5
-    used = draw_text(c, tx, base, T["approve"], FONT_BOLD, 11, (right - tx) * 0.6)
-    w = pdfmetrics.stringWidth(clean_text(T["approve"]), FONT_BOLD, used)
+    used = draw_text(c, tx, base, T["approve"], LABEL_BOLD, 11, (right - tx) * 0.6)
+    w = pdfmetrics.stringWidth(clean_text(T["approve"]), LABEL_BOLD, used)
     c.setFillColor(GREY_TEXT)
-    draw_text(c, tx + w + 5, base, T["approve_hint"], FONT, 9.5, right - (tx + w + 5))
+    draw_text(c, tx + w + 5, base, T["approve_hint"], LABEL, 9.5, right - (tx + w + 5))
     c.setFillColor(INK)
-    draw_text(c, left, Y(lay["changes_label"]), T["changes"], FONT, 9.5, right - left)
+    draw_text(c, left, Y(lay["changes_label"]), T["changes"], LABEL, 9.5, right - left)
     x0, y0, x1, y1 = lay["changes"]
     form.textfield(name=f"changes_{suffix}", tooltip=T["tip_changes"], x=x0, y=Y(y1),
                    width=x1 - x0, height=y1 - y0, fieldFlags="multiline", maxlen=2000,
@@ -660,19 +682,19 @@ def _approval(c: Canvas, T: dict[str, str], lay: dict[str, Any], left: float, ri
     h = y1 - y0
     label_w = 14 * MM
     name_w = (x1 - x0) * 0.62
-    draw_text(c, x0, Y(y1) + 6, T["name"], FONT, 9.5, label_w - 3)
+    draw_text(c, x0, Y(y1) + 6, T["name"], LABEL, 9.5, label_w - 3)
     form.textfield(name=f"name_{suffix}", tooltip=T["tip_name"], x=x0 + label_w, y=Y(y1),
                    width=name_w - label_w - 8 * MM, height=h, maxlen=200,
                    borderColor=border, fillColor=None, textColor=INK, borderWidth=0.8,
                    fontName="Helvetica", fontSize=10, forceBorder=True)
     dx = x0 + name_w
-    draw_text(c, dx, Y(y1) + 6, T["sign_date"], FONT, 9.5, label_w - 3)
+    draw_text(c, dx, Y(y1) + 6, T["sign_date"], LABEL, 9.5, label_w - 3)
     form.textfield(name=f"date_{suffix}", tooltip=T["tip_date"], x=dx + label_w, y=Y(y1),
                    width=x1 - dx - label_w, height=h, maxlen=40,
                    borderColor=border, fillColor=None, textColor=INK, borderWidth=0.8,
                    fontName="Helvetica", fontSize=10, forceBorder=True)
     c.setFillColor(GREY_TEXT)
-    _wrap(c, T["return"], left, Y(lay["return_note"]), right - left, FONT, 8.5, 11, max_lines=2)
+    _wrap(c, T["return"], left, Y(lay["return_note"]), right - left, LABEL, 8.5, 11, max_lines=2)
     # Hidden, read-only identity for the approval round-trip.
     form.textfield(name="plaquegen_id", value=ident_json, x=left, y=Y(lay["footer"]) + 2,
                    width=10, height=4, maxlen=len(ident_json) + 10, fieldFlags="readOnly",
@@ -716,10 +738,10 @@ def _dimension_h(c: Canvas, x0: float, x1: float, y: float, label: str) -> None:
         c.line(x, y, x + d, y + 1.2)
         c.line(x, y, x + d, y - 1.2)
     c.setFillColor(Color(1, 1, 1))
-    tw = pdfmetrics.stringWidth(label, FONT, 8) + 6
+    tw = pdfmetrics.stringWidth(label, LABEL, 8) + 6
     c.rect((x0 + x1 - tw) / 2, y - 4, tw, 8, stroke=0, fill=1)
     c.setFillColor(INK)
-    c.setFont(FONT, 8)
+    c.setFont(LABEL, 8)
     c.drawCentredString((x0 + x1) / 2, y - 2.8, label)
     c.restoreState()
 
@@ -735,7 +757,7 @@ def _dimension_v(c: Canvas, x: float, y_top: float, y_bot: float, label: str) ->
         c.line(x, y, x - 1.2, y + d)
         c.line(x, y, x + 1.2, y + d)
     c.setFillColor(INK)
-    c.setFont(FONT, 8)
+    c.setFont(LABEL, 8)
     c.drawString(x + 4, (y_top + y_bot) / 2 - 2.8, label)
     c.restoreState()
 
@@ -750,7 +772,7 @@ def _scale_bar(c: Canvas, x: float, y: float) -> None:
         c.setFillColor(INK if i % 2 == 0 else Color(1, 1, 1))
         c.rect(x + i * 10 * MM, y, 10 * MM, h, stroke=1, fill=1)
     c.setFillColor(INK)
-    c.setFont(FONT, 7)
+    c.setFont(LABEL, 7)
     for i in range(6):
         tx = x + i * 10 * MM
         c.line(tx, y + h, tx, y + h + 1.5 * MM)
