@@ -43,6 +43,7 @@ from typing import Any
 from reportlab import rl_config
 from reportlab.lib.colors import Color
 from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase import pdfdoc as _pdfdoc
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import FILL_EVEN_ODD, FILL_NON_ZERO, Canvas
 from reportlab.pdfgen.pathobject import PDFPathObject
@@ -496,20 +497,39 @@ def render_proof(plaque: Plaque, numbered: Numbered, batch_id: str, svg_sha256: 
         return _render_proof(plaque, numbered, batch_id, svg_sha256, created)
 
 
-class binary_streams:
-    """Context manager: reportlab streams without the ASCII85 filter while rendering.
+class _FastZlib:
+    """zlib as reportlab's pdfdoc sees it, compressing at level 1.
 
-    reportlab's ASCII85 encoder is pure Python here (no rl_accel) and costs
-    ~1.5 ms per proof for nothing: PDFs are binary files anyway.
+    Level 1 instead of the default 6 saves ~15% of a proof's time for ~4% more
+    bytes; a full run writes 6,309 proofs.
+    """
+
+    def __init__(self, real):
+        self._real = real
+
+    def compress(self, data, level=1):
+        return self._real.compress(data, 1)
+
+    def __getattr__(self, name):
+        return getattr(self._real, name)
+
+
+class binary_streams:
+    """Context manager: reportlab streams without the ASCII85 filter, fast zlib.
+
+    reportlab's ASCII85 encoder costs ~1.5 ms per proof for nothing (PDFs are
+    binary files anyway); see _FastZlib for the compression level. Both are
+    restored on exit, so other reportlab users in the process are unaffected.
     """
 
     def __enter__(self):
-        self._old = rl_config.useA85
+        self._old = rl_config.useA85, _pdfdoc.zlib
         rl_config.useA85 = 0
+        _pdfdoc.zlib = _FastZlib(self._old[1])
         return self
 
     def __exit__(self, *exc):
-        rl_config.useA85 = self._old
+        rl_config.useA85, _pdfdoc.zlib = self._old
         return False
 
 
