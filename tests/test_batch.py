@@ -172,3 +172,90 @@ def test_cli_preview_png(tmp_path, register):
     r = CliRunner().invoke(main, ["preview", register.by_number(462).vin, "-o", str(out), "--dpi", "100"])
     assert r.exit_code == 0, r.output
     assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_proof_shows_exactly_the_engrave_file(example_batch, template, tmp_path):
+    """Fidelity on the real files: the proof's 1:1 view vs the engrave SVG the shop gets."""
+    from conftest import PDFTOPPM
+    if not PDFTOPPM:
+        pytest.skip("pdftoppm not installed")
+    from PIL import ImageDraw
+    from test_proof import count, dark_mask, iou, render_region, render_svg
+
+    from plaquegen.proof import proof_layout
+
+    rows = _csv(example_batch.folder / "manifest.csv")
+    for row in (rows[0], next(r for r in rows if r["market"] in ("US", "CA"))):
+        pdf = (example_batch.folder / row["proof"]).read_bytes()
+        from pypdf import PdfReader
+        box = PdfReader(io.BytesIO(pdf)).pages[0].mediabox
+        page = (float(box.width), float(box.height))
+        got = render_region(pdf, tmp_path, proof_layout(page)["actual_box"])
+        want = render_svg((example_batch.folder / row["svg"]).read_bytes(), 800, 240)
+        # The score layer is a 0.025 mm blue hairline in the SVG but drawn 0.15 mm black on
+        # the proof so an owner can see it: compare the engraved areas, signature box masked.
+        sig = template.signature.place.box
+        masks = []
+        for img in (got, want):
+            m = dark_mask(img).convert("L")
+            ImageDraw.Draw(m).rectangle([sig.xmin * 10, sig.ymin * 10, sig.xmax * 10, sig.ymax * 10], fill=0)
+            masks.append(m.convert("1"))
+        assert count(masks[1]) > 20000
+        assert iou(*masks) >= 0.98
+
+
+def _orders_file(path: Path, cars, start: int = 1) -> Path:
+    path.write_text("order_id,vin,name\n" + "".join(
+        f"O-{start + i},{c.vin},Owner {i}\n" for i, c in enumerate(cars)))
+    return path
+
+
+def test_ledger_refuses_a_car_issued_in_an_earlier_batch(tmp_path, register):
+    cars = [register.by_number(n) for n in (10, 11, 12)]
+    out = tmp_path / "out"
+    b1 = run_batch(BatchOptions(orders=_orders_file(tmp_path / "a.csv", cars[:2]), out=out,
+                                batch_id="2025-09", proofs=False))
+    assert b1.plaques == 2
+    # batch 2 orders car 11 again (and a new car 12): 11 is refused naming batch 2025-09
+    b2 = run_batch(BatchOptions(orders=_orders_file(tmp_path / "b.csv", cars[1:], 50), out=out,
+                                batch_id="2025-10", proofs=False))
+    assert (b2.plaques, b2.rejects) == (1, 1)
+    rej = _csv(out / "2025-10" / "rejects.csv")
+    assert rej[0]["vin"] == cars[1].vin and "2025-09" in rej[0]["reason"]
+    assert "--reprint" in rej[0]["reason"]
+    # --reprint makes it and records it as a reprint
+    b3 = run_batch(BatchOptions(orders=_orders_file(tmp_path / "b.csv", cars[1:], 50), out=out,
+                                batch_id="2025-10", proofs=False, reprint=True))
+    assert (b3.plaques, b3.rejects) == (2, 0)
+    from plaquegen.ledger import Ledger
+    with Ledger(out / "ledger.sqlite") as led:
+        issued = led.issues(vin=cars[1].vin)
+    assert [(i.batch_id, i.reprint) for i in issued] == [("2025-09", False), ("2025-10", True)]
+
+
+def test_same_batch_twice_is_idempotent_in_the_ledger(tmp_path, register):
+    from plaquegen.ledger import Ledger
+
+    cars = [register.by_number(n) for n in (20, 21, 22)]
+    orders = _orders_file(tmp_path / "c.csv", cars)
+    out = tmp_path / "out"
+    run_batch(BatchOptions(orders=orders, out=out, proofs=False))
+    with Ledger(out / "ledger.sqlite") as led:
+        first = led.issues(batch_id="c")
+    second_run = run_batch(BatchOptions(orders=orders, out=out, proofs=False))
+    assert (second_run.plaques, second_run.rejects) == (3, 0)  # its own plaques are not refused
+    with Ledger(out / "ledger.sqlite") as led:
+        again = led.issues(batch_id="c")
+    assert again == first  # same rows, same times: nothing duplicated
+
+
+def test_cli_ledger_lists_batches(tmp_path, register):
+    orders = _orders_file(tmp_path / "d.csv", [register.by_number(30)])
+    out = tmp_path / "out"
+    run_batch(BatchOptions(orders=orders, out=out, proofs=False))
+    r = CliRunner().invoke(main, ["ledger", "--ledger", str(out / "ledger.sqlite")])
+    assert r.exit_code == 0, r.output
+    assert "d  1 plaques" in r.output
+    r = CliRunner().invoke(main, ["ledger", "--ledger", str(out / "ledger.sqlite"), "--vin",
+                                  register.by_number(30).vin.lower()])
+    assert register.by_number(30).vin in r.output and "1 plaque(s)" in r.output
