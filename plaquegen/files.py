@@ -17,6 +17,17 @@ import tempfile
 import unicodedata
 from pathlib import Path
 
+def _find_assets() -> Path:
+    """The bundled assets: inside the installed package, or the repo's assets/ folder."""
+    here = Path(__file__).resolve().parent
+    for candidate in (here / "assets", here.parent / "assets"):
+        if (candidate / "plaque.toml").is_file():
+            return candidate
+    return here.parent / "assets"
+
+
+ASSETS = _find_assets()
+
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 _RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(1, 10)),
              *(f"LPT{i}" for i in range(1, 10))}

@@ -48,6 +48,7 @@ from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import FILL_EVEN_ODD, FILL_NON_ZERO, Canvas
 from reportlab.pdfgen.pathobject import PDFPathObject
 
+from .files import ASSETS
 from . import __version__
 from .geometry import Path, Plaque, rounded_rect
 from .records import Numbered
@@ -65,7 +66,7 @@ FONT_BOLD = "PlaqueGenSans-Bold"
 LABEL = "Helvetica"
 LABEL_BOLD = "Helvetica-Bold"
 _STANDARD = {LABEL, LABEL_BOLD}
-FONT_DIR = FsPath(__file__).resolve().parent.parent / "assets" / "fonts"
+FONT_DIR = ASSETS / "fonts"
 PLACEHOLDER = "\ufffd"
 
 LETTER_COUNTRIES = frozenset({"US", "CA"})

@@ -19,11 +19,12 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .files import ASSETS
 from .vin import ALPHABET, is_short_vin, normalize, vin_problem
 
 __all__ = ["Car", "DEMO_REGISTER", "Refused", "Register", "RegisterError", "load_register"]
 
-DEMO_REGISTER = Path(__file__).resolve().parent.parent / "assets" / "register-demo.csv"
+DEMO_REGISTER = ASSETS / "register-demo.csv"
 
 _USES = ("customer", "internal")
 _SUBSTITUTES = sorted(ALPHABET)

@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from string import Formatter
 
+from .files import ASSETS
 from .geometry import Bounds
 
-ASSETS = Path(__file__).resolve().parent.parent / "assets"
 DEFAULT_TEMPLATE = ASSETS / "plaque.toml"
 MAX_TEMPLATE_BYTES = 256 * 1024
 MAX_SIZE_MM = 2000.0  # nothing a laser bed holds is larger
