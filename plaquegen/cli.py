@@ -201,5 +201,107 @@ def ledger(ledger, batch_id, vin) -> None:
         raise _fail(e) from None
 
 
+# ---------------------------------------------------------------------------
+# Approval round-trip: approvals, release, status (see plaquegen/approvals.py).
+
+BATCH_DIR_ARG = click.argument("batch_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
+APPROVAL_LEDGER_OPT = click.option("--ledger", type=click.Path(dir_okay=False, path_type=Path),
+                                   help="Ledger database (default: BATCH_DIR/../ledger.sqlite).")
+
+
+def _state_counts(states) -> str:
+    from .approvals import APPROVED, CHANGES, WAITING, counts
+
+    c = counts(states)
+    return (f"{len(states)} plaque(s): {c[APPROVED]} approved, {c[CHANGES]} changes requested, "
+            f"{c[WAITING]} waiting")
+
+
+@main.command()
+@BATCH_DIR_ARG
+@click.argument("pdfs", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@APPROVAL_LEDGER_OPT
+def approvals(batch_dir, pdfs, ledger) -> None:
+    """Read returned proofs (PDF files or folders) and record the owners' answers.
+
+    Writes BATCH_DIR/approvals.csv; exit 1 if any PDF was refused.
+    """
+    from .approvals import REFUSED, ApprovalError, record_approvals
+
+    try:
+        result = record_approvals(batch_dir, pdfs, ledger)
+    except ApprovalError as e:
+        raise _fail(e) from None
+    refused = 0
+    for a in result.answers:
+        who = f"{a.label or a.number}  {a.vin}" if a.vin else "-"
+        if a.outcome == REFUSED:
+            refused += 1
+            click.echo(f"{a.file.name}: REFUSED ({who}): {a.reason}.", err=True)
+            continue
+        extra = f": {_cut(a.changes.replace(chr(10), ' / '), 60)}" if a.changes else ""
+        by = f" by {a.name}" if a.name else ""
+        date = f" on {a.date}" if a.date else ""
+        click.echo(f"{a.file.name}: {who}  {a.outcome}{by}{date}{extra}"
+                   + (f"  [{a.note}]" if a.note else ""))
+    click.echo(f"\n{len(result.answers)} PDF(s) read: {result.recorded} plaque(s) recorded, "
+               f"{refused} refused.")
+    click.echo(f"Batch {result.batch_id}: {_state_counts(result.states)}.")
+    click.echo(f"Written: {result.csv}")
+    sys.exit(1 if refused else 0)
+
+
+@main.command()
+@BATCH_DIR_ARG
+@APPROVAL_LEDGER_OPT
+@TEMPLATE_OPT
+def release(batch_dir, ledger, template) -> None:
+    """Lay out only the approved plaques in BATCH_DIR/released/ for the shop.
+
+    Exit 1 if an approved plaque was held back because its files no longer match.
+    """
+    from .approvals import ApprovalError, release as do_release
+
+    try:
+        result = do_release(batch_dir, ledger, template)
+    except ApprovalError as e:
+        raise _fail(e) from None
+    for s, reason in result.refused:
+        click.echo(f"HELD BACK {s.label}  {s.vin}: {reason}.", err=True)
+    summary = _state_counts(result.states)
+    if not result.released:
+        gone = " (the old released/ folder was removed)" if result.removed_stale else ""
+        raise click.ClickException(f"Nothing released from batch {result.batch_id}{gone}: {summary}.")
+    click.echo(f"Released {len(result.released)} approved plaque(s) of batch {result.batch_id} on "
+               f"{result.sheets} sheet(s); {summary}.")
+    click.echo(f"For the shop: {result.folder}/  (sheets/, engrave/, job-sheet.pdf, manifest.csv)")
+    sys.exit(1 if result.refused else 0)
+
+
+@main.command()
+@BATCH_DIR_ARG
+@APPROVAL_LEDGER_OPT
+def status(batch_dir, ledger) -> None:
+    """Show where each plaque of BATCH_DIR stands: approved, changes requested or waiting."""
+    from .approvals import ApprovalError, batch_status
+
+    try:
+        result = batch_status(batch_dir, ledger)
+    except ApprovalError as e:
+        raise _fail(e) from None
+    click.echo(f"{'number':<13} {'VIN':<17}  {'order':<12} {'state':<18} {'released':<8}  "
+               f"{'by':<18} {'owner date':<10}  {'read':<10}  changes")
+    for s in result.states:
+        click.echo(f"{s.label:<13} {s.vin:<17}  {_cut(s.order_id, 12):<12} {s.state:<18} "
+                   f"{'yes' if s.released else '-':<8}  {_cut(s.name, 18):<18} "
+                   f"{_cut(s.date, 10):<10}  {s.read_at[:10]:<10}  "
+                   f"{_cut(s.changes.replace(chr(10), ' / '), 50)}".rstrip())
+    click.echo(f"\nBatch {result.batch_id}: {_state_counts(result.states)}; "
+               f"{sum(s.released for s in result.states)} released.")
+    if result.stale_release:
+        click.echo(f"released/ is out of date ({len(result.stale_release)} plaque(s) there are no "
+                   "longer approved): run plaquegen release again.", err=True)
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

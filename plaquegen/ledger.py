@@ -159,7 +159,7 @@ class Ledger:
         try:
             conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_S, isolation_level=None)
         except sqlite3.Error as exc:
-            raise LedgerError(f"cannot open ledger {path}: {exc}") from exc
+            raise LedgerError(f"cannot open ledger {path}: {exc}{_hint(path)}") from exc
         try:
             conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
             self._check_or_create(conn)
@@ -169,9 +169,11 @@ class Ledger:
             raise
         except sqlite3.DatabaseError as exc:
             conn.close()
-            if "not a database" in str(exc) or "malformed" in str(exc):
+            if "not a database" in str(exc):
                 raise LedgerError(f"ledger {path} is not a plaquegen ledger ({exc})") from exc
-            raise LedgerError(f"cannot open ledger {path}: {exc}") from exc
+            if "malformed" in str(exc):
+                raise LedgerError(f"ledger {path} is damaged ({exc})") from exc
+            raise LedgerError(f"cannot open ledger {path}: {exc}{_hint(path)}") from exc
         return conn
 
     def _check_or_create(self, conn: sqlite3.Connection) -> None:
@@ -389,6 +391,15 @@ class Ledger:
 def _os_reason(exc: OSError) -> str:
     reason = exc.strerror or str(exc)
     return reason[:1].lower() + reason[1:]
+
+
+def _hint(path: Path) -> str:
+    """Why SQLite may have said "unable to open database file"."""
+    if not os.access(path.parent, os.W_OK | os.X_OK):
+        return f" (the folder {path.parent} is not writable)"
+    if path.exists() and not os.access(path, os.W_OK):
+        return " (the file is read-only)"
+    return ""
 
 
 def _utc_seconds(value: str, what: str) -> str:
