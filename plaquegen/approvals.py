@@ -32,7 +32,6 @@ the owner's own date and the returned file's name.
 from __future__ import annotations
 
 import csv
-import io
 import json
 import os
 import shutil
@@ -42,7 +41,7 @@ from io import BytesIO
 from pathlib import Path
 from typing import Iterable, Sequence
 
-from .files import atomic_write_bytes, sha256_bytes, sync_folder
+from .files import atomic_write_bytes, csv_bytes, read_csv, sha256_bytes, sheet_cell, sync_folder
 from .ledger import Issue, Ledger, LedgerError, utc_now
 
 __all__ = ["ApprovalError", "Answer", "PlaqueState", "BatchFolder", "ApprovalsResult",
@@ -109,7 +108,7 @@ def open_batch(folder: str | os.PathLike, ledger: str | os.PathLike | None = Non
     if not manifest.is_file():
         raise ApprovalError(f"{folder} is not a plaquegen batch folder (it has no manifest.csv).")
     try:
-        rows = _read_csv(manifest)
+        rows = read_csv(manifest)
     except (OSError, UnicodeDecodeError, csv.Error) as e:
         raise ApprovalError(f"cannot read {manifest}: {e}.") from None
     if rows and not _MANIFEST_NEEDS <= set(rows[0]):
@@ -398,7 +397,7 @@ def _states(batch: BatchFolder, issues: dict[str, Issue],
 
 def _previous_approvals(folder: Path) -> dict[str, dict]:
     try:
-        return {r.get("vin", ""): r for r in _read_csv(folder / "approvals.csv")}
+        return {r.get("vin", ""): r for r in read_csv(folder / "approvals.csv")}
     except (OSError, UnicodeDecodeError, csv.Error):
         return {}
 
@@ -407,13 +406,13 @@ def _released(folder: Path) -> dict[str, str]:
     """VIN -> svg_sha256 of what the current released/ folder holds."""
     try:
         return {r["vin"]: r.get("svg_sha256", "") for r in
-                _read_csv(folder / RELEASED_DIR / "manifest.csv")}
+                read_csv(folder / RELEASED_DIR / "manifest.csv")}
     except (OSError, UnicodeDecodeError, csv.Error, KeyError):
         return {}
 
 
 def approvals_csv(states: Sequence[PlaqueState]) -> bytes:
-    return _csv_bytes(APPROVALS_FIELDS, [
+    return csv_bytes(APPROVALS_FIELDS, [
         (s.number, s.vin, _escape(s.order_id), s.label, s.state, _escape(s.changes),
          _escape(s.name), _escape(s.date), _escape(s.source), s.read_at, s.svg_sha256)
         for s in states])
@@ -564,7 +563,7 @@ def release(folder: str | os.PathLike, ledger: str | os.PathLike | None = None,
                          s.read_at))
         for sh in sheets:
             atomic_write_bytes(tmp / sh.file, sheet_svg(sh, tpl, title_id))
-        atomic_write_bytes(tmp / "manifest.csv", _csv_bytes(RELEASE_FIELDS, rows))
+        atomic_write_bytes(tmp / "manifest.csv", csv_bytes(RELEASE_FIELDS, rows))
         notes = (f"RELEASED: only the {len(placed)} owner-approved plaques of batch {batch.batch_id} "
                  f"({len(states)} in the batch: {c[APPROVED]} approved, {c[WAITING]} waiting, "
                  f"{c[CHANGES]} changes requested).",
@@ -623,25 +622,9 @@ def _readme(batch_id: str, n: int, sheets: int, created: str) -> str:
             "hold plaques that are NOT approved.\r\n")
 
 
-# ---------------------------------------------------------------------------
-# CSV helpers (same dialect as the batch's manifest: UTF-8 with BOM, CRLF).
-
-def _csv_bytes(header: Sequence[str], rows: list[Sequence]) -> bytes:
-    buf = io.StringIO(newline="")
-    w = csv.writer(buf, lineterminator="\r\n")
-    w.writerow(header)
-    w.writerows(rows)
-    return ("\ufeff" + buf.getvalue()).encode("utf-8")
-
-
-def _read_csv(path: Path) -> list[dict]:
-    return list(csv.DictReader(io.StringIO(path.read_text("utf-8-sig"), newline="")))
-
 
 def _escape(text: str) -> str:
-    """Defuse spreadsheet formulas (batch.sheet_cell): owners' text is untrusted."""
-    from .batch import sheet_cell
-
+    """Defuse spreadsheet formulas: owners' text is untrusted."""
     return sheet_cell(text)
 
 

@@ -10,9 +10,6 @@ batch in one transaction.
 """
 from __future__ import annotations
 
-import csv
-import io
-import os
 import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -22,13 +19,14 @@ from typing import Callable, Sequence
 
 from .artwork import ArtworkError
 from .compose import Composer
-from .files import atomic_write_bytes, remove_temp_files, safe_name, sha256_bytes, sync_folder
+from .files import (atomic_write_bytes, csv_bytes, remove_temp_files, safe_name, sha256_bytes,
+                    sheet_cell, sync_folder)
 from .glyphs import FontError
 from .ledger import Issue, Ledger, LedgerError
 from .numbering import number_orders
 from .orders import OrdersError, read_orders
 from .records import Numbered, Reject
-from .register import Register, RegisterError, load_register
+from .register import RegisterError, load_register
 from .sheets import Sheet, Slot, pockets, sheet_svg
 from .svgout import plaque_svg
 from .template import Template, TemplateError, load_template
@@ -324,19 +322,6 @@ def layer_table(template: Template) -> list[tuple[str, str, str]]:
     return rows
 
 
-def _csv_bytes(header: Sequence[str], rows: list[Sequence]) -> bytes:
-    buf = io.StringIO(newline="")
-    w = csv.writer(buf, lineterminator="\r\n")
-    w.writerow(header)
-    w.writerows(rows)
-    return ("\ufeff" + buf.getvalue()).encode("utf-8")  # BOM: Excel opens UTF-8 correctly
-
-
-def sheet_cell(text: str) -> str:
-    """Defuse spreadsheet formulas: a cell starting with = + - @ is shown as text."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
 def manifest_csv(rows: list[PlaqueRow]) -> bytes:
     out = []
     for r in sorted(rows, key=lambda r: r.numbered.number):
@@ -344,11 +329,11 @@ def manifest_csv(rows: list[PlaqueRow]) -> bytes:
         out.append((sheet_cell(n.order.order_id), n.vin, n.number, n.total, r.label, n.market,
                     r.svg, r.svg_sha256, r.proof, r.proof_sha256, r.sheet, r.slot,
                     f"{r.engraved_mm:.1f}", f"{r.travel_mm:.1f}"))
-    return _csv_bytes(MANIFEST_FIELDS, out)
+    return csv_bytes(MANIFEST_FIELDS, out)
 
 
 def rejects_csv(rejects: list[Reject]) -> bytes:
     out = [(r.line, sheet_cell(r.order_id), sheet_cell(r.vin), r.reason,
             sheet_cell(" | ".join(f"{k}={v}" for k, v in r.raw)))
            for r in sorted(rejects, key=lambda r: r.line)]
-    return _csv_bytes(REJECT_FIELDS, out)
+    return csv_bytes(REJECT_FIELDS, out)

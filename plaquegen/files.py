@@ -10,7 +10,9 @@ on disk before it counts as issued.
 """
 from __future__ import annotations
 
+import csv
 import hashlib
+import io
 import os
 import re
 import tempfile
@@ -98,3 +100,22 @@ def sha256_file(path: str | os.PathLike) -> str:
         for chunk in iter(lambda: fh.read(1 << 16), b""):
             h.update(chunk)
     return h.hexdigest()
+
+
+def csv_bytes(header, rows) -> bytes:
+    """A CSV file as the shop's spreadsheets open it: UTF-8 with BOM, CRLF, minimal quoting."""
+    buf = io.StringIO(newline="")
+    w = csv.writer(buf, lineterminator="\r\n")
+    w.writerow(header)
+    w.writerows(rows)
+    return ("\ufeff" + buf.getvalue()).encode("utf-8")
+
+
+def read_csv(path: str | os.PathLike) -> list[dict]:
+    """Read back a CSV written by csv_bytes (rows as dicts)."""
+    return list(csv.DictReader(io.StringIO(Path(path).read_text("utf-8-sig"), newline="")))
+
+
+def sheet_cell(text: str) -> str:
+    """Defuse spreadsheet formulas: a cell starting with = + - @ is shown as text."""
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text

@@ -1,7 +1,7 @@
 """Records that flow through the pipeline (frozen dataclasses, no behaviour)."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 
 @dataclass(frozen=True)
