@@ -307,7 +307,9 @@ def _write_jobsheet(folder: Path, template: Template, batch_id: str, created: st
         layers=tuple(layer_table(template)),
         plaques=tuple((r.label, r.numbered.vin, r.numbered.order.order_id, r.svg, r.proof)
                       for r in rows),
-        sheets=tuple(sheets), rejects=rejects, orders_read=orders_read)
+        sheets=tuple(sheets), rejects=rejects, orders_read=orders_read,
+        notes=("DRAFT until the owners approve their proofs: when the register sends a released/ "
+               "folder, engrave from released/ only (it holds just the approved plaques).",))
     atomic_write_bytes(folder / "job-sheet.pdf", render_jobsheet(info))
 
 

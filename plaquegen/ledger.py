@@ -22,6 +22,7 @@ import os
 import re
 import sqlite3
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -300,20 +301,10 @@ class Ledger:
             rows.append(row)
         if not rows:
             return 0
-        try:
-            db.execute("BEGIN IMMEDIATE")
-            try:
-                before = db.total_changes
-                db.executemany(_UPSERT, rows)
-                written = db.total_changes - before
-                db.execute("COMMIT")
-            except BaseException:
-                if db.in_transaction:
-                    db.execute("ROLLBACK")
-                raise
-        except sqlite3.Error as exc:
-            raise LedgerError(f"cannot write to ledger {self.path}: {exc}; "
-                              "nothing was recorded") from exc
+        with self._write("nothing was recorded"):
+            before = db.total_changes
+            db.executemany(_UPSERT, rows)
+            written = db.total_changes - before
         return written
 
     def issues(self, batch_id: str | None = None, vin: str | None = None) -> list[Issue]:
@@ -351,25 +342,30 @@ class Ledger:
         """Store the owner's answer to the proof of (vin, batch_id); None clears a field."""
         if at is not None:
             at = _utc_seconds(at, "approved_at")
+        with self._write("no approval recorded"):
+            cur = self._db.execute(
+                "UPDATE issue SET approval_state = ?, approved_by = ?, approved_at = ?, "
+                "approval_changes = ? WHERE vin = ? AND batch_id = ?",
+                (state, by, at, changes, vin, batch_id))
+            if cur.rowcount != 1:
+                raise LedgerError(f"VIN {vin} was not issued in batch {batch_id}; "
+                                  "no approval recorded")
+
+    @contextmanager
+    def _write(self, nothing_done: str):
+        """One BEGIN IMMEDIATE transaction: committed on success, rolled back on any error."""
+        db = self._db
         try:
-            db = self._db
             db.execute("BEGIN IMMEDIATE")
             try:
-                cur = db.execute(
-                    "UPDATE issue SET approval_state = ?, approved_by = ?, approved_at = ?, "
-                    "approval_changes = ? WHERE vin = ? AND batch_id = ?",
-                    (state, by, at, changes, vin, batch_id))
-                if cur.rowcount != 1:
-                    db.execute("ROLLBACK")
-                    raise LedgerError(f"VIN {vin} was not issued in batch {batch_id}; "
-                                      "no approval recorded")
+                yield
                 db.execute("COMMIT")
             except BaseException:
                 if db.in_transaction:
                     db.execute("ROLLBACK")
                 raise
         except sqlite3.Error as exc:
-            raise LedgerError(f"cannot write to ledger {self.path}: {exc}") from exc
+            raise LedgerError(f"cannot write to ledger {self.path}: {exc}; {nothing_done}") from exc
 
     def close(self) -> None:
         if self._conn is not None:
