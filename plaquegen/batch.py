@@ -27,7 +27,7 @@ from .numbering import number_orders
 from .orders import OrdersError, read_orders
 from .records import Numbered, Reject
 from .register import RegisterError, load_register
-from .sheets import Sheet, Slot, pockets, sheet_svg
+from .sheets import Sheet, fill, plan, sheet_svg
 from .svgout import plaque_svg
 from .template import Template, TemplateError, load_template
 
@@ -117,10 +117,7 @@ def run_batch(opts: BatchOptions, progress: Callable[[int], None] | None = None,
 
         composer = fatal(Composer.prepare, template)
         numbered.sort(key=lambda n: n.number)
-        per = template.bed.slots
-        chunks = [numbered[i:i + per] for i in range(0, len(numbered), per)]
-        width = max(2, len(str(len(chunks))))
-        jobs = [(k + 1, chunk, f"sheets/sheet-{k + 1:0{width}d}.svg") for k, chunk in enumerate(chunks)]
+        jobs = plan(numbered, template.bed)
         if on_plan:
             on_plan(len(numbered))
         t1 = time.perf_counter()
@@ -135,7 +132,8 @@ def run_batch(opts: BatchOptions, progress: Callable[[int], None] | None = None,
         # beats shipping geometry back from the workers, and the plaques share
         # their artwork objects, which the job sheet draws once per page.
         sheets = [Sheet(no, template.bed.width, template.bed.height,
-                        _slots(composer, template, chunk), file) for no, chunk, file in jobs]
+                        fill([composer.compose(n.vin, n.number, n.total) for n in chunk], template.bed),
+                        file) for no, chunk, file in jobs]
         timings["plaques+sheets"] = time.perf_counter() - t1
 
         t2 = time.perf_counter()
@@ -238,23 +236,17 @@ def _run_jobs(ctx: _Context, jobs: list, workers: int):
         yield from pool.map(_worker_job, jobs)
 
 
-def _slots(composer: Composer, template: Template, chunk: Sequence[Numbered]) -> tuple[Slot, ...]:
-    """The jig's pockets filled with the chunk's plaques, in build-number order."""
-    return tuple(Slot(i + 1, c, r, x, y, composer.compose(n.vin, n.number, n.total))
-                 for i, ((c, r, x, y), n) in enumerate(zip(pockets(template.bed), chunk)))
-
-
 def make_sheet(ctx: _Context, sheet_no: int, chunk: Sequence[Numbered],
                sheet_file: str) -> list[PlaqueRow]:
     """Compose, write engrave SVG and proof for each plaque of one sheet; write the sheet."""
     from .proof import render_proof  # reportlab import is heavy; only where needed
 
     t = ctx.template
-    spots = pockets(t.bed)
-    slots: list[Slot] = []
+    plaques = []
     rows: list[PlaqueRow] = []
-    for i, n in enumerate(chunk):
+    for slot, n in enumerate(chunk, start=1):
         plaque = ctx.composer.compose(n.vin, n.number, n.total)
+        plaques.append(plaque)
         stem = plaque_stem(n)
         svg = plaque_svg(plaque, t)
         svg_rel = f"engrave/{stem}.svg"
@@ -270,11 +262,9 @@ def make_sheet(ctx: _Context, sheet_no: int, chunk: Sequence[Numbered],
             from .preview import svg_to_png
 
             atomic_write_bytes(ctx.folder / f"preview/{stem}.png", svg_to_png(svg))
-        c, r, x, y = spots[i]
-        slots.append(Slot(i + 1, c, r, x, y, plaque))
         rows.append(PlaqueRow(n, plaque.label, svg_rel, svg_sha, proof_rel, proof_sha, sheet_file,
-                              i + 1, round(plaque.engraved_length, 1), round(plaque.travel_length, 1)))
-    sheet = Sheet(sheet_no, t.bed.width, t.bed.height, tuple(slots), sheet_file)
+                              slot, round(plaque.engraved_length, 1), round(plaque.travel_length, 1)))
+    sheet = Sheet(sheet_no, t.bed.width, t.bed.height, fill(plaques, t.bed), sheet_file)
     atomic_write_bytes(ctx.folder / sheet_file, sheet_svg(sheet, t, ctx.batch_id))
     return rows
 

@@ -12,10 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Sequence
 
-from .geometry import Plaque, rounded_rect
+from .geometry import Bounds, Plaque, rounded_rect
 from .glyphs import fit_text, load_font
-from .geometry import Bounds
-from .svgout import add_paths, layer_group, new_drawing, num, to_bytes
+from .svgout import add_paths, layer_group, new_drawing, to_bytes
 from .template import Bed, Template
 
 LABEL_FONT = "hershey:futural"
@@ -56,19 +55,29 @@ def pockets(bed: Bed) -> list[tuple[int, int, float, float]]:
             for r in range(bed.rows) for c in range(bed.columns)]
 
 
+def plan(items: Sequence, bed: Bed) -> list[tuple[int, Sequence, str]]:
+    """Split items (already in build-number order) into bed loads.
+
+    Returns (sheet number, the sheet's items, file path relative to the batch
+    folder) per sheet; numbers in file names are zero-padded so they sort.
+    """
+    per = bed.slots
+    count = -(-len(items) // per)
+    width = max(2, len(str(count)))
+    return [(k + 1, items[k * per:(k + 1) * per], f"sheets/sheet-{k + 1:0{width}d}.svg")
+            for k in range(count)]
+
+
+def fill(plaques: Sequence[Plaque], bed: Bed) -> tuple[Slot, ...]:
+    """The jig's pockets filled with plaques in the given order (at most bed.slots)."""
+    return tuple(Slot(i + 1, c, r, x, y, p) for i, ((c, r, x, y), p) in enumerate(zip(pockets(bed), plaques)))
+
+
 def layout(plaques: Sequence[Plaque], bed: Bed) -> list[Sheet]:
     """Fill the jig's pockets with plaques in build-number order, sheet after sheet."""
     ordered = sorted(plaques, key=lambda p: (p.number, p.vin))
-    spots = pockets(bed)
-    per = len(spots)
-    sheets = []
-    width = max(2, len(str(max(1, -(-len(ordered) // per)))))
-    for s in range(0, len(ordered), per):
-        n = s // per + 1
-        slots = tuple(Slot(i + 1, c, r, x, y, p)
-                      for i, ((c, r, x, y), p) in enumerate(zip(spots, ordered[s:s + per])))
-        sheets.append(Sheet(n, bed.width, bed.height, slots, f"sheets/sheet-{n:0{width}d}.svg"))
-    return sheets
+    return [Sheet(n, bed.width, bed.height, fill(chunk, bed), file)
+            for n, chunk, file in plan(ordered, bed)]
 
 
 def laser_order(slots: Sequence[Slot]) -> list[Slot]:
@@ -114,11 +123,3 @@ def guide_group(dwg, sheet: Sheet, template: Template):
         text, _ = fit_text(font, slot.label, box, cap, "left", "top")
         add_paths(dwg, g, "guide", text)
     return g
-
-
-def describe(sheet: Sheet) -> str:
-    return f"sheet {sheet.number}: slots 1-{len(sheet.slots)}, numbers " \
-           f"{sheet.slots[0].plaque.label} to {sheet.slots[-1].plaque.label}"
-
-
-__all__ = ["Slot", "Sheet", "layout", "sheet_svg", "pockets", "laser_order", "num"]
