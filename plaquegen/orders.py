@@ -27,7 +27,11 @@ MAX_FILE_BYTES = 64 * 1024 * 1024
 
 
 class OrdersError(Exception):
-    """A fatal problem with an order file; str() is one sentence."""
+    """A fatal problem with an order file; str() is one sentence, on one line."""
+
+    def __init__(self, message: str):
+        # Header cells and file names come from the file: never let them break the line.
+        super().__init__(" ".join(str(message).split()))
 
 
 # Canonical field -> header spellings (compared after _key()).
@@ -114,6 +118,16 @@ def normalize_language(text: str) -> str:
     return LANGUAGE_NAMES.get(_key(t), "")
 
 
+def _brief_list(cells: list[str], max_cells: int = 12, max_len: int = 40) -> str:
+    """Header cells for a message: each on one line and shortened, at most ``max_cells``."""
+    def brief(c: str) -> str:
+        c = " ".join(c.split())
+        return c if len(c) <= max_len else c[:max_len - 1] + "\u2026"
+    shown = ", ".join(brief(c) for c in cells[:max_cells])
+    more = len(cells) - max_cells
+    return shown + (f" and {more} more" if more > 0 else "")
+
+
 def clean_cell(text: str) -> str:
     """A cell as a person meant it: trimmed, NUL and control characters removed."""
     return _CONTROL.sub("", text).strip()
@@ -179,7 +193,7 @@ def parse_orders(data: bytes, name: str = "orders") -> OrderFile:
             columns[field] = i
     for field in REQUIRED:
         if field not in columns:
-            found = ", ".join(h for h in header if h) or "nothing"
+            found = _brief_list([h for h in header if h]) or "nothing"
             label = "VIN" if field == "vin" else "order id"
             raise OrdersError(f"{name} has no {label} column (looked for {_LOOKED_FOR[field]}; "
                               f"found {found}).")

@@ -191,7 +191,8 @@ _BAD_CATEGORIES = frozenset({"Cc", "Cs", "Co", "Cn", "Zl", "Zp"})
 
 def clean_text(text: Any) -> str:
     """Make any cell value safe to draw: NFC, whitespace collapsed, invisible
-    format characters dropped, anything the font cannot draw -> U+FFFD."""
+    format characters dropped, anything the font cannot draw (or the PDF's
+    ToUnicode map cannot encode: characters beyond U+FFFF) -> U+FFFD."""
     register_fonts()
     assert _cmap is not None
     s = unicodedata.normalize("NFC", "" if text is None else str(text))
@@ -201,7 +202,10 @@ def clean_text(text: Any) -> str:
         cat = unicodedata.category(ch)
         if cat == "Cf":  # zero-width joiners, bidi overrides, BOM: invisible, drop
             continue
-        if cat in _BAD_CATEGORIES or ord(ch) not in _cmap:
+        # Outside the BMP (emoji, historic scripts): reportlab writes the ToUnicode
+        # entry as an odd-length hex string (<1F600>), an invalid PDF that text
+        # extraction and search misread; show the placeholder instead.
+        if cat in _BAD_CATEGORIES or ord(ch) > 0xFFFF or ord(ch) not in _cmap:
             out.append(PLACEHOLDER)
         else:
             out.append(ch)

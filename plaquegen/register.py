@@ -35,6 +35,10 @@ _MAX_SUGGESTIONS = 3
 class RegisterError(Exception):
     """The register file cannot be used; the message is one sentence naming file and line."""
 
+    def __init__(self, message: str):
+        # Cells quoted in the message come from the file: keep the sentence on one line.
+        super().__init__(" ".join(str(message).split()))
+
 
 class Refused(Exception):
     """A lookup the register refuses; ``reason`` is one sentence a person understands."""
@@ -169,7 +173,7 @@ class Register:
     def _refuse_full(self, t: str) -> None:
         bad = [(i, ch) for i, ch in enumerate(t, start=1) if ch not in ALPHABET]
         if bad:
-            where = ", ".join(f"{ch!r} at position {i}" for i, ch in bad)
+            where = _where(bad)
             fixed = "".join(_DIGIT_FOR.get(ch, ch) for ch in t)
             car = self._by_vin.get(fixed)
             if car is not None and fixed != t:
@@ -201,7 +205,7 @@ class Register:
             return self._customer(cars[0])
         bad = [(i, ch) for i, ch in enumerate(t, start=1) if ch not in ALPHABET]
         if bad:
-            where = ", ".join(f"{ch!r} at position {i}" for i, ch in bad)
+            where = _where(bad)
             fixed = "".join(_DIGIT_FOR.get(ch, ch) for ch in t)
             found = self._by_short.get(fixed)
             if found and len(found) == 1 and fixed != t:
@@ -210,7 +214,7 @@ class Register:
         keys = self._one_typo(t, self._by_short)
         cands = sorted((c for k in keys for c in self._by_short[k]), key=lambda c: c.line)
         if bad:
-            start = f"short VIN contains {', '.join(f'{ch!r} at position {i}' for i, ch in bad)}, which VINs never use"
+            start = f"short VIN contains {_where(bad)}, which VINs never use"
             if cands:
                 raise Refused(f"{start}: {self._did_you_mean([self._short_label(c) for c in cands])}")
             raise Refused(f"{start}; not in the production register")
@@ -221,6 +225,12 @@ class Register:
             raise Refused(f"short VIN {t} is not in the production register "
                           "(a short VIN is the plant letter and serial, VIN positions 11-17)")
         raise Refused(f"short VIN {t} is not in the production register")
+
+
+def _where(bad: list[tuple[int, str]], shown: int = 3) -> str:
+    """"'O' at position 5, ..." for the first few bad characters (a garbage cell stays short)."""
+    where = ", ".join(f"{ch!r} at position {i}" for i, ch in bad[:shown])
+    return where + (f" and {len(bad) - shown} more" if len(bad) > shown else "")
 
 
 def load_register(path: str | os.PathLike | None = None, *, strict_check_digit: bool = True) -> Register:

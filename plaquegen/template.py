@@ -10,6 +10,7 @@ import math
 import os
 import re
 import tomllib
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 from string import Formatter
@@ -191,7 +192,10 @@ def _build(raw: dict, name: str, base: Path) -> Template:
         if len(box) != 4 or not all(isinstance(v, (int, float)) and not isinstance(v, bool)
                                     for v in box):
             raise fail(f"{key} must be four numbers [x, y, width, height] in mm.")
-        x, y, w, h = (float(v) for v in box)
+        try:
+            x, y, w, h = (float(v) for v in box)
+        except OverflowError:  # a TOML integer beyond any float
+            raise fail(f"{key} must contain finite numbers.") from None
         if not all(math.isfinite(v) for v in (x, y, w, h)):
             raise fail(f"{key} must contain finite numbers.")
         if w <= 0 or h <= 0:
@@ -215,7 +219,7 @@ def _build(raw: dict, name: str, base: Path) -> Template:
     font = num["font"]
     font = font if font.startswith("hershey:") else str(_resolve(base, font))
     cap = _length(fail, "number.cap_height", num["cap_height"])
-    number = NumberSpec(fmt, font, cap, float(num["tracking"]), placement("number", num))
+    number = NumberSpec(fmt, font, cap, _tracking(fail, num["tracking"], cap), placement("number", num))
     if cap > number.place.box.height:
         raise fail(f"number.cap_height {cap} mm is taller than its {number.place.box.height:g} mm box.")
 
@@ -255,11 +259,26 @@ def _build(raw: dict, name: str, base: Path) -> Template:
 
 
 def _length(fail, key: str, value, allow_zero: bool = False) -> float:
-    v = float(value)
+    try:
+        v = float(value)
+    except OverflowError:  # a TOML integer beyond any float
+        raise fail(f"{key} is absurd (more than {MAX_SIZE_MM:g} mm).") from None
     if not math.isfinite(v) or v < 0 or (v == 0 and not allow_zero):
         raise fail(f"{key} must be a positive length in mm, not {value!r}.")
     if v > MAX_SIZE_MM:
         raise fail(f"{key} {v:g} mm is absurd (more than {MAX_SIZE_MM:g} mm).")
+    return v
+
+
+def _tracking(fail, value, cap: float) -> float:
+    """Extra space between the number's characters: finite, at most a cap height either way."""
+    try:
+        v = float(value)
+    except OverflowError:
+        v = math.inf
+    if not math.isfinite(v) or abs(v) > cap:
+        raise fail(f"number.tracking must be a number of mm between -{cap:g} and {cap:g} "
+                   f"(the cap height), not {value!r}.")
     return v
 
 
@@ -275,16 +294,46 @@ def _choice(fail, key: str, value: str, allowed: tuple[str, ...]) -> str:
     return value
 
 
+# A field's spec may pad, align, sign and group the digits; width at most 64 (the label's limit).
+_INT_SPEC = re.compile(r"(?:(?P<fill>.)?[<>=^])?[+\- ]?0?(?P<width>\d*)[,_]?d?", re.S)
+# A literal number after "/", "of", "von", ... where {total} belongs: "{number:04d} / 6309".
+_HARD_TOTAL = re.compile(r"(?:/|\b(?:of|von|aus|de|sur|di|van|av|af)\b)\s*(\d[\d.,' ]*\d|\d)",
+                         re.IGNORECASE)
+_INVISIBLE = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"})
+
+
 def _check_format(fail, fmt: str) -> None:
-    """Only {number} and {total} fields with plain format specs; prove it formats."""
+    """Only {number} and {total} fields with plain integer specs; no hard-coded total,
+    no control or invisible characters; prove it formats."""
+    bad = next((ch for ch in fmt if unicodedata.category(ch) in _INVISIBLE), None)
+    if bad is not None:
+        raise fail(f"number.format contains the invisible or control character U+{ord(bad):04X}; "
+                   "it would be engraved as nothing or refused by the font.")
     try:
-        for _, field, spec, conv in Formatter().parse(fmt):
+        fields, literal = set(), []
+        for lit, field, spec, conv in Formatter().parse(fmt):
+            literal.append(lit)
             if field is None:
                 continue
             if field not in ("number", "total") or conv:
-                raise fail(f"number.format may only use {{number}} and {{total}}, not {{{field}}}.")
+                shown = field + (f"!{conv}" if conv else "")
+                raise fail(f"number.format may only use {{number}} and {{total}}, not {{{shown}}}.")
             if "{" in (spec or ""):
                 raise fail("number.format may not nest fields.")
+            m = _INT_SPEC.fullmatch(spec or "")
+            width = m.group("width") if m else ""
+            if m is None or len(width) > 3 or (width and int(width) > 64):
+                shown = f"{{{field}:{spec}}}"
+                shown = shown if len(shown) <= 30 else shown[:29] + "\u2026"
+                raise fail(f"number.format is not a valid format for a build number: "
+                           f"{shown} may only pad, align and group the digits "
+                           "(like {number:04d}, width at most 64).")
+            fields.add(field)
+        if "total" not in fields:
+            m = _HARD_TOTAL.search(" ".join(literal))
+            if m:
+                raise fail(f"number.format hard-codes the total {m.group(1)} ({m.group(0).strip()!r}); "
+                           "write {total} instead, so the total is counted from the register.")
         text = fmt.format(number=462, total=6309)
     except TemplateError:
         raise
