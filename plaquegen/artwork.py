@@ -63,13 +63,16 @@ import svgelements as se
 from .geometry import Bounds, Path, bounds_of, fit_matrix
 
 __all__ = ["ArtworkError", "Artwork", "load_artwork", "fit_artwork",
-           "MAX_BYTES", "MAX_ELEMENTS", "MAX_EXPANDED", "MAX_DEPTH", "MAX_COORD"]
+           "MAX_BYTES", "MAX_ELEMENTS", "MAX_EXPANDED", "MAX_DEPTH", "MAX_COORD", "MAX_NUMBERS"]
 
 MAX_BYTES = 5 * 1024 * 1024      # a silhouette is a few hundred kB at most
 MAX_ELEMENTS = 20_000            # elements in the file as written
 MAX_EXPANDED = 20_000            # elements after <use> references are inlined
 MAX_DEPTH = 100                  # element nesting (and <use> chains)
 MAX_COORD = 1e6                  # mm; anything larger is a broken file
+MAX_NUMBERS = 100_000            # coordinates in path data and points (50,000 line segments);
+                                 # the bundled silhouette has ~2,000. Bounds parse time.
+_NUMBER = re.compile(r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?")
 STROKE_TOLERANCE = 0.005         # fill mode: stroke width / artwork size ignored below this
 
 PX_TO_MM = 25.4 / 96.0           # CSS px (svgelements' user unit at ppi=96) -> mm
@@ -299,7 +302,7 @@ def _scan(name: str, root: ET.Element) -> dict[str, ET.Element]:
     """Refuse unsafe or un-engravable content anywhere; return the id map."""
     ids: dict[str, ET.Element] = {}
     uses: list[str] = []
-    count = 0
+    count = numbers = 0
     stack: list[tuple[ET.Element, int, bool]] = [(root, 1, False)]
     while stack:
         elem, depth, in_switch_alt = stack.pop()
@@ -309,6 +312,11 @@ def _scan(name: str, root: ET.Element) -> dict[str, ET.Element]:
         if count > MAX_ELEMENTS:
             raise ArtworkError(f"{name}: has more than {MAX_ELEMENTS:,} elements, too complex for "
                                "plaque artwork (simplify it).")
+        for attr in ("d", "points"):
+            numbers += len(_NUMBER.findall(elem.get(attr) or ""))
+        if numbers > MAX_NUMBERS:
+            raise ArtworkError(f"{name}: has more than {MAX_NUMBERS:,} path coordinates, too "
+                               "complex for plaque artwork (simplify it).")
         if depth > MAX_DEPTH:
             raise ArtworkError(f"{name}: nests elements more than {MAX_DEPTH} deep, too complex "
                                "for plaque artwork (ungroup it).")

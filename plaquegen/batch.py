@@ -100,6 +100,7 @@ def run_batch(opts: BatchOptions, progress: Callable[[int], None] | None = None,
     t0 = time.perf_counter()
     timings: dict[str, float] = {}
     template = fatal(load_template, opts.template)
+    composer = fatal(Composer.prepare, template)  # bad artwork/font: refuse before writing anything
     register = fatal(load_register, opts.register)
     orderfile = fatal(read_orders, opts.orders)
     batch_id = safe_name(opts.batch_id or Path(opts.orders).stem, fallback="batch")
@@ -115,7 +116,6 @@ def run_batch(opts: BatchOptions, progress: Callable[[int], None] | None = None,
         created = _batch_date(ledger, batch_id)
         timings["read+number"] = time.perf_counter() - t0
 
-        composer = fatal(Composer.prepare, template)
         numbered.sort(key=lambda n: n.number)
         jobs = plan(numbered, template.bed)
         if on_plan:
@@ -146,14 +146,16 @@ def run_batch(opts: BatchOptions, progress: Callable[[int], None] | None = None,
         timings["job sheet+manifest"] = time.perf_counter() - t2
         sync_folder(folder)
         now = _now()
-        ledger.record(Issue(vin=r.numbered.vin, number=r.numbered.number, batch_id=batch_id,
-                            order_id=r.numbered.order.order_id, svg_sha256=r.svg_sha256,
-                            proof_sha256=r.proof_sha256, issued_at=now,
-                            reprint=r.numbered.vin in reprints) for r in rows)
+        ledger.record([Issue(vin=r.numbered.vin, number=r.numbered.number, batch_id=batch_id,
+                             order_id=r.numbered.order.order_id, svg_sha256=r.svg_sha256,
+                             proof_sha256=r.proof_sha256, issued_at=now,
+                             reprint=r.numbered.vin in reprints) for r in rows],
+                      replace_batch=batch_id)
     except LedgerError as e:
         raise BatchError(str(e)) from None
     except OSError as e:
-        raise BatchError(f"cannot write to {folder}: {e.strerror or e}.") from None
+        where = e.filename or folder
+        raise BatchError(f"cannot write to {where}: {e.strerror or e}.") from None
     finally:
         ledger.close()
     timings["total"] = time.perf_counter() - t0

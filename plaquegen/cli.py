@@ -48,7 +48,7 @@ def number(vins: tuple[str, ...], register: Path | None) -> None:
         try:
             car = reg.lookup(text)
         except Refused as e:
-            click.echo(f"{text}: {e.reason}", err=True)
+            click.echo(f"{_cut(text, 40)}: {e.reason}", err=True)
             failed = True
             continue
         click.echo(f"{car.vin}  {car.number:0{width}d} / {reg.total}  {car.market}".rstrip())

@@ -42,6 +42,9 @@ class Composer:
         if template.outline in ("cut", "guide"):
             layers[template.outline].append(outline)
         font = load_font(template.number.font)
+        # Every digit the format can print must exist in the font: fail now, in one
+        # sentence, not halfway through a batch.
+        font.run(template.format_number(1234567890, 1234567890) + "0123456789", 1.0)
         return cls(template, order_paths(layers["engrave"]), order_paths(layers["score"]),
                    tuple(layers["cut"]), tuple(layers["guide"]), font)
 

@@ -164,7 +164,7 @@ class Ledger:
         try:
             conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
             self._check_or_create(conn)
-            conn.execute("CREATE TEMP TABLE IF NOT EXISTS wanted (vin TEXT PRIMARY KEY) WITHOUT ROWID")
+            conn.execute("CREATE TEMP TABLE IF NOT EXISTS wanted (vin TEXT PRIMARY KEY, batch_id TEXT) WITHOUT ROWID")
         except LedgerError:
             conn.close()
             raise
@@ -278,7 +278,7 @@ class Ledger:
             result[vin] = Conflict(vin=vin, batch_id=batch, issued_at=issued_at, number=number)
         return result
 
-    def record(self, issues: Iterable[Issue]) -> int:
+    def record(self, issues: Iterable[Issue], replace_batch: str | None = None) -> int:
         """Record plaques in one transaction; return the number of rows inserted or changed.
 
         The iterable is read and checked completely before the write lock is
@@ -287,6 +287,12 @@ class Ledger:
         is kept, and its approval is kept only if svg_sha256 and number are
         unchanged.  Recording the same batch again with the same content
         writes (and returns) 0.
+
+        Under the write lock, a car not marked reprint that another batch
+        issued meanwhile (two batches running at once) refuses the whole
+        recording. ``replace_batch``: the issues are that batch's complete
+        list, so its rows for cars no longer in it are deleted (a re-run with
+        fewer orders).
         """
         db = self._db
         rows = []
@@ -299,13 +305,40 @@ class Ledger:
                                   "in one recording; nothing was recorded")
             seen.add(key)
             rows.append(row)
-        if not rows:
+        if not rows and replace_batch is None:
             return 0
+        written = 0
         with self._write("nothing was recorded"):
+            self._refuse_issued_meanwhile([i for i in rows if not i[7]])
+            if replace_batch is not None:
+                db.execute("DELETE FROM temp.wanted")
+                db.executemany("INSERT INTO temp.wanted (vin) VALUES (?)",
+                               [(r[0],) for r in rows if r[2] == replace_batch])
+                written += db.execute("DELETE FROM issue WHERE batch_id = ? AND vin NOT IN "
+                                      "(SELECT vin FROM temp.wanted)", (replace_batch,)).rowcount
+                db.execute("DELETE FROM temp.wanted")
             before = db.total_changes
             db.executemany(_UPSERT, rows)
-            written = db.total_changes - before
+            written += db.total_changes - before
         return written
+
+    def _refuse_issued_meanwhile(self, rows: list[tuple]) -> None:
+        """Inside the write transaction: fail if any of these cars is issued in another batch."""
+        if not rows:
+            return
+        db = self._db
+        db.execute("DELETE FROM temp.wanted")
+        db.executemany("INSERT INTO temp.wanted (vin, batch_id) VALUES (?, ?)",
+                       [(r[0], r[2]) for r in rows])
+        clash = db.execute(
+            "SELECT i.vin, i.batch_id FROM issue AS i JOIN temp.wanted AS w "
+            "ON w.vin = i.vin AND w.batch_id <> i.batch_id ORDER BY i.vin").fetchall()
+        db.execute("DELETE FROM temp.wanted")
+        if clash:
+            vin, other = clash[0]
+            raise LedgerError(f"{len(clash)} car(s), e.g. {vin}, were issued in batch {other} "
+                              "while this batch ran; nothing was recorded; run this batch again "
+                              "to refuse them (or use --reprint)")
 
     def issues(self, batch_id: str | None = None, vin: str | None = None) -> list[Issue]:
         """Recorded plaques, optionally of one batch and/or one VIN, by batch then number."""

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 import re
 import socket
 import subprocess
@@ -26,7 +25,6 @@ from conftest import QPDF, ROOT
 from plaquegen.batch import BatchError, BatchOptions, run_batch
 from plaquegen.cli import main
 from plaquegen.orders import OrdersError, parse_orders
-from plaquegen.records import Order
 from plaquegen.register import Refused, RegisterError, load_register
 from plaquegen.template import TemplateError, load_template
 from plaquegen.vin import is_short_vin, normalize, vin_problem
@@ -590,16 +588,12 @@ def test_hostile_artwork_through_the_real_cli_process(tmp_path):
     assert time.perf_counter() - t0 < 10
 
 
-@pytest.mark.xfail(strict=True, reason="batch.py opens (creates) <out>/ledger.sqlite before "
-                   "Composer.prepare loads the artwork, so a refused template still writes files")
 def test_refused_artwork_writes_nothing(tmp_path):
     r, _ = _cli_batch(tmp_path, _template(tmp_path, art=SVG + '</svg>'))
     _assert_refused(r, "no visible shapes")
     assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
 
 
-@pytest.mark.xfail(strict=True, reason="artwork.py bounds bytes (5 MB) and elements, not path "
-                   "segments: 400,000 segments (4 MB) take ~36 s per batch and 3 MB per plaque SVG")
 def test_artwork_with_too_many_segments_is_refused(tmp_path):
     from plaquegen.artwork import ArtworkError, load_artwork
 
@@ -707,8 +701,6 @@ origin_y = 0.0
     assert len(list((tmp_path / "out" / "example" / "sheets").glob("*.svg"))) == 1
 
 
-@pytest.mark.xfail(strict=True, reason="compose.py/batch.py: a number.format character the font "
-                   "lacks raises FontError inside make_sheet, outside fatal(): a traceback")
 def test_format_character_missing_from_the_font_is_one_sentence(tmp_path):
     tpl = _template(tmp_path, lambda t: t.replace(_NUM, 'format = "\U0001F697 {number}"'))
     r, _ = _cli_batch(tmp_path, tpl)
@@ -759,9 +751,6 @@ def _small_orders(path: Path, cars, n: int) -> Path:
     return path
 
 
-@pytest.mark.xfail(strict=True, reason="batch.py/ledger.py: conflicts are checked when the batch "
-                   "starts but not again when it records, so two batches running at the same time "
-                   "both issue the same cars (no --reprint)")
 def test_two_batches_at_once_do_not_issue_a_car_twice(tmp_path, register):
     """Deterministic race: batch B runs to completion while batch A is making its sheets
     (after A's conflict check, before A records)."""
@@ -788,8 +777,6 @@ def test_two_batches_at_once_do_not_issue_a_car_twice(tmp_path, register):
     assert ran and not twice, f"issued twice without --reprint: {twice}"
 
 
-@pytest.mark.xfail(strict=True, reason="batch.py/ledger.py: re-running a batch with fewer orders "
-                   "deletes the dropped plaques' files but leaves them issued in the ledger")
 def test_rerun_with_fewer_orders_leaves_ledger_and_manifest_in_agreement(tmp_path, register):
     cars = register.customers()[200:]
     out = tmp_path / "out"
@@ -805,8 +792,6 @@ def test_rerun_with_fewer_orders_leaves_ledger_and_manifest_in_agreement(tmp_pat
     assert issued == made, f"issued but not made: {sorted(issued - made)}"
 
 
-@pytest.mark.xfail(strict=True, reason="cli.py `number` echoes the typed argument raw, so terminal "
-                   "escape sequences in it reach the terminal (check's _cut already defuses them)")
 def test_number_command_does_not_echo_terminal_escapes():
     r = CliRunner().invoke(main, ["number", "a\x1b[31mb", "\x1b]0;title\x07"])
     assert r.exit_code == 1

@@ -324,3 +324,25 @@ def test_conflicts_for_the_whole_production(tmp_path):
         assert found[vin(6309)].number == 6309
         assert all(c.batch_id == "2025-09" for c in found.values())
         assert ledger.conflicts(asked, "2025-09") == {}
+
+
+def test_record_refuses_cars_another_batch_issued_meanwhile(tmp_path):
+    led = Ledger(tmp_path / "l.sqlite")
+    led.record(make_issues("a", [1, 2]))
+    with pytest.raises(LedgerError, match=r"1 car\(s\), e.g. .* were issued in batch a while this batch ran"):
+        led.record(make_issues("b", [2, 3]))
+    assert raw_rows(tmp_path / "l.sqlite") == [(vin(1), "a", 1, "2025-09-14T10:22:03Z"),
+                                               (vin(2), "a", 2, "2025-09-14T10:22:03Z")]
+    assert led.record(make_issues("b", [2], reprint=True) + make_issues("b", [3])) == 2
+    led.close()
+
+
+def test_replace_batch_drops_cars_no_longer_in_it(tmp_path):
+    led = Ledger(tmp_path / "l.sqlite")
+    led.record(make_issues("a", [1, 2, 3]), replace_batch="a")
+    led.record(make_issues("x", [9]), replace_batch="x")
+    assert led.record(make_issues("a", [1, 3]), replace_batch="a") == 1  # one row deleted
+    assert [i.vin for i in led.issues(batch_id="a")] == [vin(1), vin(3)]
+    assert led.record([], replace_batch="a") == 2
+    assert led.issues(batch_id="a") == [] and len(led.issues(batch_id="x")) == 1
+    led.close()

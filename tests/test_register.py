@@ -91,7 +91,7 @@ def test_total_is_counted_not_constant(tmp_path):
     (f"vin,use\n{A},customer\n{A[:16]},customer\n", 3, ["bad VIN", "16 characters"]),
     (f"vin,use\n{A[:4]}O{A[5:]},customer\n", 2, ["bad VIN", "I, O or Q", "position 5"]),
     (f"vin,use\n{A[:8]}{'1' if A[8] != '1' else '2'}{A[9:]},customer\n", 2, ["bad VIN", "check digit (position 9)"]),
-    (f"vin,use\n,customer\n", 2, ["no VIN"]),
+    ("vin,use\n,customer\n", 2, ["no VIN"]),
     (f"# only comments\nchassis,use\n{A},customer\n", 2, ["header must name the columns vin and use", "missing: vin"]),
     (f"vin,market\n{A},US\n", 1, ["missing: use"]),
     ("# nothing here\n\n", 1, ["empty"]),
