@@ -112,6 +112,11 @@ class Path:
         """Drawn length in mm (what the laser travels with the beam on)."""
         return segs_length(self.segs)
 
+    @cached_property
+    def subpath_ends(self) -> tuple[tuple[tuple[float, float], tuple[float, float]], ...]:
+        """(start, end) point of each sub-path: where the beam goes on and off."""
+        return tuple(((sp[0][1], sp[0][2]), segs_end(sp)) for sp in split_subpaths(self.segs))
+
     @property
     def start(self) -> tuple[float, float]:
         s = self.segs[0]
@@ -371,9 +376,9 @@ class Plaque:
             if l.name == "guide":
                 continue
             for p in l.paths:
-                for sp in split_subpaths(p.segs):
-                    total += math.dist(pos, (sp[0][1], sp[0][2]))
-                    pos = segs_end(sp)
+                for start, end in p.subpath_ends:
+                    total += math.dist(pos, start)
+                    pos = end
         return total
 
 

@@ -33,6 +33,7 @@ back together with the owner's answers.
 from __future__ import annotations
 
 import json
+from functools import lru_cache
 import math
 import re
 import unicodedata
@@ -193,6 +194,17 @@ def clean_text(text: Any) -> str:
     """Make any cell value safe to draw: NFC, whitespace collapsed, invisible
     format characters dropped, anything the font cannot draw (or the PDF's
     ToUnicode map cannot encode: characters beyond U+FFFF) -> U+FFFD."""
+    if isinstance(text, str) and len(text) <= 200:
+        return _clean_cached(text)  # labels repeat on every proof
+    return _clean(text)
+
+
+@lru_cache(maxsize=4096)
+def _clean_cached(text: str) -> str:
+    return _clean(text)
+
+
+def _clean(text: Any) -> str:
     register_fonts()
     assert _cmap is not None
     s = unicodedata.normalize("NFC", "" if text is None else str(text))
@@ -212,6 +224,7 @@ def clean_text(text: Any) -> str:
     return "".join(out)
 
 
+@lru_cache(maxsize=4096)
 def fit_text(text: str, font: str, size: float, max_width: float,
              min_size: float = 6.5) -> tuple[str, float]:
     """Shrink ``text`` down to ``min_size`` to fit ``max_width``, then truncate with an ellipsis."""
