@@ -17,7 +17,7 @@ from reportlab.lib.colors import Color, HexColor
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfgen.canvas import Canvas
 
-from .proof import (A4, FONT, FONT_BOLD, GREY_TEXT, INK, MM, binary_streams, clean_text,
+from .proof import (A4, FONT, FONT_BOLD, GREY_TEXT, INK, MM, binary_streams, clean_text, visual,
                     draw_plaque, draw_text, fit_text, register_fonts)
 from .sheets import Sheet
 
@@ -320,7 +320,7 @@ def _list_page(c: Canvas, info: JobSheetInfo, i: int, n_pages: int,
         ss = where.get(vin)
         cells = (str(n), label, vin, order_id, f"{ss[0]:02d} / {ss[1]}" if ss else "\u2014", svg, pdf)
         for (title, off, w), value in zip(cols, cells):
-            s = clean_text(value)
+            s = visual(clean_text(value))
             wmax = w * MM - 4
             if pdfmetrics.stringWidth(s, FONT, size) > wmax:
                 s, _ = fit_text(s, FONT, size, wmax, min_size=size)

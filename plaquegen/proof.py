@@ -245,6 +245,27 @@ def fit_text(text: str, font: str, size: float, max_width: float,
     return text[:lo].rstrip() + ell, new_size
 
 
+@lru_cache(maxsize=4096)
+def visual(text: str) -> str:
+    """Right-to-left runs (Hebrew, Arabic) in the left-to-right order a PDF draws glyphs.
+
+    reportlab draws characters in string order and does not shape: Hebrew would
+    come out mirrored and Arabic unjoined. Arabic letters become their joined
+    presentation forms (arabic-reshaper), then the Unicode bidi algorithm
+    (python-bidi) gives the visual order. Left-to-right text is returned as is.
+    """
+    kinds = {unicodedata.bidirectional(ch) for ch in text}
+    if not kinds & {"R", "AL"}:
+        return text
+    if "AL" in kinds:
+        import arabic_reshaper
+
+        text = arabic_reshaper.reshape(text)
+    from bidi import get_display
+
+    return get_display(text)
+
+
 def _winansi(s: str) -> bool:
     try:
         s.encode("cp1252")
@@ -256,7 +277,7 @@ def _winansi(s: str) -> bool:
 def draw_text(canv: Canvas, x: float, y: float, text: Any, font: str = FONT, size: float = 10,
               max_width: float | None = None, align: str = "left") -> float:
     """Draw one line of untrusted text (cleaned, fitted); returns the size used."""
-    s = clean_text(text)
+    s = visual(clean_text(text))
     if font in _STANDARD and not _winansi(s):
         font = FONT
     if max_width is not None:

@@ -258,3 +258,17 @@ def test_cli_ledger_lists_batches(tmp_path, register):
     r = CliRunner().invoke(main, ["ledger", "--ledger", str(out / "ledger.sqlite"), "--vin",
                                   register.by_number(30).vin.lower()])
     assert register.by_number(30).vin in r.output and "1 plaque(s)" in r.output
+
+
+def test_previews_on_request(tmp_path, register):
+    from PIL import Image
+
+    orders = _orders_file(tmp_path / "p.csv", [register.by_number(40), register.by_number(41)])
+    res = run_batch(BatchOptions(orders=orders, out=tmp_path / "out", proofs=False, previews=True))
+    pngs = sorted((res.folder / "preview").glob("*.png"))
+    assert [p.stem for p in pngs] == [Path(r["svg"]).stem for r in _csv(res.folder / "manifest.csv")]
+    img = Image.open(pngs[0]).convert("L")
+    assert img.size == (945, 283)  # 80 x 24 mm at 300 dpi
+    assert img.getextrema() == (0, 255)  # black engraving on a white background
+    plain = run_batch(BatchOptions(orders=orders, out=tmp_path / "out2", proofs=False))
+    assert not (plain.folder / "preview").exists()  # not in the default path

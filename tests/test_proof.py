@@ -437,3 +437,27 @@ def test_proof_of_a_composed_plaque(tmp_path):
         want = render_svg(svg_of(plaque), w, h)
         assert count(dark_mask(want)) > 1000
         assert iou(dark_mask(got), dark_mask(want)) >= 0.98
+
+
+@pytest.mark.parametrize("name", ["Noa שלום Cohen", "محمد علي"])
+def test_right_to_left_names_are_drawn_in_visual_order(name):
+    """Hebrew reads right to left and Arabic letters join: the PDF draws glyphs left to
+    right, so the drawn string must be the bidi algorithm's visual order (shaped for Arabic)."""
+    from bidi import get_display
+
+    from plaquegen.proof import visual
+
+    shown = visual(name)
+    assert shown != name
+    if "שלום" in name:
+        assert shown == get_display(name) == "Noa םולש Cohen"
+    else:
+        assert all(0xFE70 <= ord(c) <= 0xFEFF for c in shown if c != " ")  # joined forms
+    # pypdf's text extraction turns the drawn (visual) RTL run back into reading order:
+    # it reads the Hebrew back as typed only if it was drawn in visual order.
+    text = text_of(proof(name=name)).replace(" ", "")
+    if "שלום" in name:
+        assert name.replace(" ", "") in text
+    else:
+        assert {c for c in shown if c != " "} <= set(text)
+    assert visual("Jürgen Müller") == "Jürgen Müller"
