@@ -164,7 +164,8 @@ class Ledger:
         try:
             conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
             self._check_or_create(conn)
-            conn.execute("CREATE TEMP TABLE IF NOT EXISTS wanted (vin TEXT PRIMARY KEY, batch_id TEXT) WITHOUT ROWID")
+            conn.execute("CREATE TEMP TABLE IF NOT EXISTS wanted "
+                         "(vin TEXT PRIMARY KEY, batch_id TEXT, number INTEGER) WITHOUT ROWID")
         except LedgerError:
             conn.close()
             raise
@@ -266,8 +267,10 @@ class Ledger:
                 rows = db.execute(
                     "SELECT i.vin, i.batch_id, i.issued_at, i.number FROM issue AS i "
                     "JOIN temp.wanted AS w ON w.vin = i.vin "
-                    "WHERE i.batch_id <> ? ORDER BY i.vin, i.issued_at, i.id",
-                    (batch_id,)).fetchall()
+                    "WHERE i.batch_id <> ? AND NOT EXISTS "  # a batch keeps the cars it holds
+                    "(SELECT 1 FROM issue AS j WHERE j.vin = i.vin AND j.batch_id = ?) "
+                    "ORDER BY i.vin, i.issued_at, i.id",
+                    (batch_id, batch_id)).fetchall()
                 db.execute("DELETE FROM temp.wanted")
             finally:
                 db.execute("COMMIT")
@@ -309,7 +312,7 @@ class Ledger:
             return 0
         written = 0
         with self._write("nothing was recorded"):
-            self._refuse_issued_meanwhile([i for i in rows if not i[7]])
+            self._refuse_issued_meanwhile([i for i in rows if not i[7]], rows)
             if replace_batch is not None:
                 db.execute("DELETE FROM temp.wanted")
                 db.executemany("INSERT INTO temp.wanted (vin) VALUES (?)",
@@ -322,23 +325,40 @@ class Ledger:
             written += db.total_changes - before
         return written
 
-    def _refuse_issued_meanwhile(self, rows: list[tuple]) -> None:
-        """Inside the write transaction: fail if any of these cars is issued in another batch."""
-        if not rows:
-            return
+    def _refuse_issued_meanwhile(self, rows: list[tuple], all_rows: list[tuple]) -> None:
+        """Inside the write transaction, refuse what would break one car = one number:
+
+        a car (not a reprint) that another batch issued meanwhile (two batches
+        running at once), a car recorded before under another number, or a
+        number recorded before for another car (the register changed).
+        """
         db = self._db
         db.execute("DELETE FROM temp.wanted")
-        db.executemany("INSERT INTO temp.wanted (vin, batch_id) VALUES (?, ?)",
-                       [(r[0], r[2]) for r in rows])
-        clash = db.execute(
-            "SELECT i.vin, i.batch_id FROM issue AS i JOIN temp.wanted AS w "
-            "ON w.vin = i.vin AND w.batch_id <> i.batch_id ORDER BY i.vin").fetchall()
-        db.execute("DELETE FROM temp.wanted")
-        if clash:
-            vin, other = clash[0]
-            raise LedgerError(f"{len(clash)} car(s), e.g. {vin}, were issued in batch {other} "
-                              "while this batch ran; nothing was recorded; run this batch again "
-                              "to refuse them (or use --reprint)")
+        db.executemany("INSERT INTO temp.wanted (vin, batch_id, number) VALUES (?, ?, ?)",
+                       [(r[0], r[2], r[1]) for r in all_rows])
+        try:
+            clash = db.execute(
+                "SELECT i.vin, i.batch_id FROM issue AS i JOIN temp.wanted AS w "
+                "ON w.vin = i.vin AND w.batch_id <> i.batch_id WHERE NOT EXISTS "
+                "(SELECT 1 FROM issue AS j WHERE j.vin = i.vin AND j.batch_id = w.batch_id) "
+                "ORDER BY i.vin").fetchall() if rows else []
+            clash = [c for c in clash if c[0] in {r[0] for r in rows}]
+            if clash:
+                vin, other = clash[0]
+                raise LedgerError(f"{len(clash)} car(s), e.g. {vin}, were issued in batch {other} "
+                                  "while this batch ran; nothing was recorded; run this batch "
+                                  "again to refuse them (or use --reprint)")
+            moved = db.execute(
+                "SELECT w.vin, w.number, i.vin, i.number, i.batch_id FROM issue AS i "
+                "JOIN temp.wanted AS w ON (w.vin = i.vin AND w.number <> i.number) "
+                "OR (w.number = i.number AND w.vin <> i.vin) ORDER BY w.vin LIMIT 1").fetchone()
+            if moved:
+                vin, number, other_vin, other_number, batch = moved
+                raise LedgerError(f"car {vin} would be No. {number}, but batch {batch} issued "
+                                  f"No. {other_number} to {other_vin}: the production register "
+                                  "has changed since; nothing was recorded")
+        finally:
+            db.execute("DELETE FROM temp.wanted")
 
     def issues(self, batch_id: str | None = None, vin: str | None = None) -> list[Issue]:
         """Recorded plaques, optionally of one batch and/or one VIN, by batch then number."""

@@ -272,3 +272,18 @@ def test_previews_on_request(tmp_path, register):
     assert img.getextrema() == (0, 255)  # black engraving on a white background
     plain = run_batch(BatchOptions(orders=orders, out=tmp_path / "out2", proofs=False))
     assert not (plain.folder / "preview").exists()  # not in the default path
+
+
+def test_rerun_of_the_first_batch_keeps_its_car_after_a_reprint_elsewhere(tmp_path, register):
+    from plaquegen.ledger import Ledger
+
+    car = register.by_number(50)
+    out = tmp_path / "out"
+    a = _orders_file(tmp_path / "A.csv", [car])
+    run_batch(BatchOptions(orders=a, out=out, proofs=False))
+    run_batch(BatchOptions(orders=_orders_file(tmp_path / "B.csv", [car], 9), out=out, proofs=False,
+                           reprint=True))
+    again = run_batch(BatchOptions(orders=a, out=out, proofs=False))
+    assert (again.plaques, again.rejects) == (1, 0)
+    with Ledger(out / "ledger.sqlite") as led:
+        assert [(i.batch_id, i.reprint) for i in led.issues(vin=car.vin)] == [("A", False), ("B", True)]

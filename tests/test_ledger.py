@@ -69,8 +69,9 @@ def test_conflict_reports_the_latest_other_issue(tmp_path):
         ledger.record(make_issues("2024-01", [5], issued_at="2024-01-02T08:00:00Z"))
         ledger.record(make_issues("2025-03", [5], issued_at="2025-03-04T08:00:00Z", reprint=True))
         assert ledger.conflicts([vin(5)], "2025-09")[vin(5)].batch_id == "2025-03"
-        # seen from the later batch, the earlier one is the conflict
-        assert ledger.conflicts([vin(5)], "2025-03")[vin(5)].batch_id == "2024-01"
+        # a batch that already holds the car keeps it: a re-run of it is no conflict
+        assert vin(5) not in ledger.conflicts([vin(5)], "2025-03")
+        assert vin(5) not in ledger.conflicts([vin(5)], "2024-01")
 
 
 def test_recording_the_same_batch_twice_is_idempotent(tmp_path):
@@ -345,4 +346,18 @@ def test_replace_batch_drops_cars_no_longer_in_it(tmp_path):
     assert [i.vin for i in led.issues(batch_id="a")] == [vin(1), vin(3)]
     assert led.record([], replace_batch="a") == 2
     assert led.issues(batch_id="a") == [] and len(led.issues(batch_id="x")) == 1
+    led.close()
+
+
+def test_one_car_one_number(tmp_path):
+    led = Ledger(tmp_path / "l.sqlite")
+    led.record(make_issues("a", [1, 2]))
+    moved = make_issues("b", [7], reprint=True)[0]
+    moved = Issue(**{**moved.__dict__, "vin": vin(1)})  # car 1 under another number
+    with pytest.raises(LedgerError, match=r"car .* would be No. 7, but batch a issued No. 1 .* register has changed"):
+        led.record([moved])
+    taken = Issue(**{**make_issues("b", [2])[0].__dict__, "vin": vin(9)})  # No. 2 for another car
+    with pytest.raises(LedgerError, match="would be No. 2, but batch a issued No. 2"):
+        led.record([taken])
+    assert len(led.issues()) == 2
     led.close()
