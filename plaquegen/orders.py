@@ -178,9 +178,18 @@ def parse_orders(data: bytes, name: str = "orders") -> OrderFile:
     first = next((i for i, l in enumerate(lines) if l.strip()), None)
     if first is None:
         raise OrdersError(f"{name} is empty: it has no header line and no orders.")
-    delimiter = sniff_delimiter(lines[first])
-    reader = csv.reader(io.StringIO("".join(lines[first:]), newline=""), delimiter=delimiter,
-                        strict=False)
+    sep = _SEP_LINE.match(lines[first].strip())
+    if sep:  # Excel's "sep=;" hint line names the delimiter
+        first = next((i for i in range(first + 1, len(lines)) if lines[i].strip()), None)
+        if first is None:
+            raise OrdersError(f"{name} is empty: it has no header line and no orders.")
+    delimiter = sep.group(1) if sep else sniff_delimiter(lines[first])
+
+    def reader_from(index: int):
+        return csv.reader(io.StringIO("".join(lines[index:]), newline=""), delimiter=delimiter,
+                          strict=False)
+
+    reader = reader_from(first)
     try:
         header = [clean_cell(h) for h in next(reader)]
     except csv.Error as e:  # pragma: no cover - strict=False rarely raises
@@ -201,6 +210,7 @@ def parse_orders(data: bytes, name: str = "orders") -> OrderFile:
     orders: list[Order] = []
     rejects: list[Reject] = []
     prev_end = header_end
+    base = first  # physical line number of the reader's last line = base + reader.line_num
     while True:
         try:
             row = next(reader)
@@ -208,15 +218,43 @@ def parse_orders(data: bytes, name: str = "orders") -> OrderFile:
             break
         except csv.Error as e:  # pragma: no cover - defensive
             rejects.append(Reject(prev_end + 1, "", "", f"line cannot be read as CSV ({e})"))
-            prev_end = first + reader.line_num
+            prev_end = base + reader.line_num
             continue
         line = prev_end + 1
-        prev_end = first + reader.line_num
+        prev_end = base + reader.line_num
         if not any(c.strip() for c in row):
             continue  # blank line (or only delimiters)
+        if prev_end > line and _swallows_lines(row, delimiter, len(header), columns["vin"]):
+            # An unclosed quote ran on into the next lines: refuse this line only, and
+            # read the following lines again on their own, so none is silently lost.
+            oid, vin = (clean_cell(row[columns[f]]) if columns[f] < len(row) and
+                        not _BREAK.search(row[columns[f]]) else "" for f in ("order_id", "vin"))
+            rejects.append(Reject(line, oid, vin, f"unclosed quote: a quoted value on this line "
+                                  f"runs on to line {prev_end}; close the quote and order again",
+                                  (("line as written", clean_cell(lines[line - 1])),)))
+            base, prev_end = line, line
+            reader = reader_from(line)
+            continue
         result = _row(row, header, columns, line)
         (orders if isinstance(result, Order) else rejects).append(result)
     return OrderFile(name, tuple(orders), tuple(rejects), tuple(header), delimiter, enc)
+
+
+_SEP_LINE = re.compile(r"^sep=(.)$", re.IGNORECASE)
+_BREAK = re.compile(r"\r\n|\r|\n")
+
+
+def _swallows_lines(row: list[str], delimiter: str, width: int, vin_col: int) -> bool:
+    """A cell whose continuation lines look like whole order lines (a full set of fields
+    and a VIN-shaped value in the VIN column): an unclosed quote ate them. A quoted value
+    that merely spans lines, even with the delimiter in it, does not qualify."""
+    for cell in row:
+        for part in _BREAK.split(cell)[1:]:
+            fields = part.split(delimiter)
+            if len(fields) >= max(width, 2) and vin_col < len(fields):
+                if len(normalize(fields[vin_col].strip('"'))) in (7, 17):
+                    return True
+    return False
 
 
 def _row(row: list[str], header: list[str], columns: dict[str, int], line: int) -> Order | Reject:

@@ -109,3 +109,23 @@ def test_read_orders_from_file(tmp_path):
     of = read_orders(p)
     assert of.orders == (Order(line=2, order_id="A1", vin="VS96566",
                                raw=(("Bestellnummer", "A1"), ("Fahrgestellnummer", "vs 96566"))),)
+
+
+def test_unclosed_quote_refuses_its_line_and_keeps_the_following_ones():
+    text = ('order_id,vin,name\n'
+            'A1,VS91531,Ann\n'
+            'A2,VS91547,"Bob the ""Builder\n'
+            'A3,VS92119,Cy\n'
+            'A4,VS94332,"Dee\nSmith"\n')
+    of = parse_orders(text.encode())
+    assert [(o.line, o.order_id) for o in of.orders] == [(2, "A1"), (4, "A3"), (5, "A4")]
+    assert of.orders[2].name == "Dee Smith" or of.orders[2].name == "Dee\nSmith"
+    (r,) = of.rejects
+    assert (r.line, r.order_id, r.vin) == (3, "A2", "VS91547")
+    assert r.reason.startswith("unclosed quote")
+    assert dict(r.raw)["line as written"] == 'A2,VS91547,"Bob the ""Builder'
+
+
+def test_excel_sep_hint_line():
+    of = parse_orders(b"sep=;\r\nBestell-Nr;FIN\r\nX1;VS91531\r\n")
+    assert of.delimiter == ";" and [(o.line, o.order_id) for o in of.orders] == [(3, "X1")]
