@@ -101,6 +101,8 @@ def run_batch(opts: BatchOptions, progress: Callable[[int], None] | None = None,
     timings: dict[str, float] = {}
     template = fatal(load_template, opts.template)
     composer = fatal(Composer.prepare, template)  # bad artwork/font: refuse before writing anything
+    if opts.proofs:
+        _check_proof_fits(template)
     register = fatal(load_register, opts.register)
     orderfile = fatal(read_orders, opts.orders)
     batch_id = safe_name(opts.batch_id or Path(opts.orders).stem, fallback="batch")
@@ -161,6 +163,19 @@ def run_batch(opts: BatchOptions, progress: Callable[[int], None] | None = None,
     timings["total"] = time.perf_counter() - t0
     return BatchResult(batch_id, folder, orderfile.lines_read, len(rows), len(rejects), len(sheets),
                        timings)
+
+
+def _check_proof_fits(template: Template) -> None:
+    """A plate too large for a 1:1 view on A4 or Letter is refused before anything is written."""
+    from reportlab.lib.pagesizes import A4, LETTER
+
+    from .proof import proof_layout
+
+    for page in (A4, LETTER):
+        try:
+            proof_layout(page, template.width, template.height)
+        except ValueError as e:
+            raise BatchError(f"{template.source}: {e}; make the batch with --no-proofs.") from None
 
 
 def _open_ledger(path: Path) -> Ledger:

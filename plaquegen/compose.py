@@ -38,6 +38,10 @@ class Composer:
         for spec in (template.silhouette, template.signature):
             if spec is not None:
                 layers[_layer_for(spec)].extend(_place_artwork(spec))
+        # The same shape twice (a designer's stacked copy, a <use> over its original)
+        # would burn twice: keep the first of identical paths (compared at 0.001 mm).
+        for name, paths in layers.items():
+            layers[name] = _unique(paths)
         outline = rounded_rect(0.0, 0.0, template.width, template.height, template.corner_radius)
         if template.outline in ("cut", "guide"):
             layers[template.outline].append(outline)
@@ -76,6 +80,17 @@ class Composer:
         if t.signature is not None:
             out["signature"] = t.signature.place.box
         return out
+
+
+def _unique(paths: list[Path]) -> list[Path]:
+    seen: set[tuple] = set()
+    out = []
+    for p in paths:
+        key = tuple((s[0], *(round(v, 3) for v in s[1:])) for s in p.segs)
+        if key not in seen:
+            seen.add(key)
+            out.append(p)
+    return out
 
 
 def _layer_for(spec: ArtworkSpec) -> str:

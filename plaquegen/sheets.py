@@ -35,7 +35,10 @@ class Slot:
     @property
     def label(self) -> str:
         p = self.plaque
-        return f"{self.index}: {p.label}  {p.vin[-7:]}" if p else str(self.index)
+        # Built from the number, not the template's label, which may hold characters the
+        # single-stroke (ASCII) label font lacks.
+        return (f"{self.index}: {p.number:0{len(str(p.total))}d}/{p.total}  {p.vin[-7:]}"
+                if p else str(self.index))
 
 
 @dataclass(frozen=True)

@@ -44,14 +44,22 @@ def path_data(path: Path, dx: float = 0.0, dy: float = 0.0) -> str:
     if hit is not None and hit[0] is path:
         return hit[1]
     parts: list[str] = []
+    cur = start = ("", "")
     for s in path.segs:
         op = s[0]
         if op == "Z":
             parts.append("Z")
+            cur = start
             continue
         coords = s[1:]
-        parts.append(op + " ".join(num(coords[i] + (dx if i % 2 == 0 else dy))
-                                   for i in range(len(coords))))
+        txt = [num(coords[i] + (dx if i % 2 == 0 else dy)) for i in range(len(coords))]
+        pts = list(zip(txt[0::2], txt[1::2]))
+        if op != "M" and all(p == cur for p in pts):
+            continue  # zero length once rounded to 0.001 mm: it would only burn a dot twice
+        parts.append(op + " ".join(txt))
+        cur = pts[-1]
+        if op == "M":
+            start = cur
     d = "".join(parts)
     if len(_D_CACHE) >= _D_CACHE_MAX:
         _D_CACHE.clear()

@@ -287,3 +287,71 @@ def test_rerun_of_the_first_batch_keeps_its_car_after_a_reprint_elsewhere(tmp_pa
     assert (again.plaques, again.rejects) == (1, 0)
     with Ledger(out / "ledger.sqlite") as led:
         assert [(i.batch_id, i.reprint) for i in led.issues(vin=car.vin)] == [("A", False), ("B", True)]
+
+
+def _template_variant(tmp_path, **replace) -> Path:
+    from plaquegen.template import DEFAULT_TEMPLATE
+
+    text = DEFAULT_TEMPLATE.read_text("utf-8")
+    for old, new in replace.items():
+        assert old in text
+        text = text.replace(old, new)
+    p = tmp_path / "plaque.toml"
+    p.write_text(text, "utf-8")
+    for name in ("silhouette.svg", "signature.svg"):
+        (tmp_path / name).write_bytes((DEFAULT_TEMPLATE.parent / name).read_bytes())
+    (tmp_path / "fonts").mkdir(exist_ok=True)
+    for f in (DEFAULT_TEMPLATE.parent / "fonts").iterdir():
+        (tmp_path / "fonts" / f.name).write_bytes(f.read_bytes())
+    return p
+
+
+def test_number_format_beyond_ascii_works_end_to_end(tmp_path, register):
+    tpl = _template_variant(tmp_path, **{'format = "{number:04d} / {total}"':
+                                         'format = "Nº {number:04d} · {total}"'})
+    orders = _orders_file(tmp_path / "n.csv", [register.by_number(60)])
+    res = run_batch(BatchOptions(orders=orders, out=tmp_path / "out", template=tpl))
+    assert res.plaques == 1
+    row = _csv(res.folder / "manifest.csv")[0]
+    assert row["label"] == f"Nº 0060 · {register.total}"
+    sheet = (res.folder / row["sheet"]).read_text()
+    assert "<text" not in sheet
+
+
+def test_plate_too_large_for_a_proof_is_refused_before_writing(tmp_path, register):
+    tpl = _template_variant(tmp_path, **{"width = 80.0": "width = 230.0",
+                                         "width = 600.0": "width = 1500.0",
+                                         "pitch_x = 95.0": "pitch_x = 235.0"})
+    orders = _orders_file(tmp_path / "n.csv", [register.by_number(61)])
+    with pytest.raises(BatchError, match=r"does not fit a 1:1 proof page; make the batch with --no-proofs\.$"):
+        run_batch(BatchOptions(orders=orders, out=tmp_path / "out", template=tpl))
+    assert not (tmp_path / "out").exists()
+    assert run_batch(BatchOptions(orders=orders, out=tmp_path / "out", template=tpl, proofs=False)).plaques == 1
+
+
+def test_dense_and_duplicated_artwork_gives_clean_geometry(tmp_path, register):
+    """A traced edge in steps below 0.001 mm at plate scale, and a shape stacked twice:
+    the SVG has no zero-length segment and no path twice (no double burn)."""
+    import re
+
+    tpl = _template_variant(tmp_path)
+    steps = " ".join(f"L{x / 100:.2f} 0" for x in range(1, 2001))  # 0.01 units -> ~0.0001 mm
+    (tmp_path / "silhouette.svg").write_text(
+        '<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" '
+        'width="4000mm" height="1400mm" viewBox="0 0 4000 1400">'
+        f'<path id="car" d="M0 0 {steps} L4000 0 L4000 1400 L0 1400 Z"/>'
+        '<rect x="100" y="100" width="500" height="500"/><rect x="100" y="100" width="500" height="500"/>'
+        '<use xlink:href="#car"/></svg>', "utf-8")
+    orders = _orders_file(tmp_path / "n.csv", [register.by_number(62)])
+    res = run_batch(BatchOptions(orders=orders, out=tmp_path / "out", template=tpl, proofs=False))
+    svg = (res.folder / _csv(res.folder / "manifest.csv")[0]["svg"]).read_text()
+    ds = re.findall(r' d="([^"]+)"', svg)
+    assert len(ds) == len(set(ds))
+    for d in ds:
+        cur = None
+        for cmd in re.findall(r"[MLCZ][^MLCZ]*", d):
+            pts = re.findall(r"-?[\d.]+ -?[\d.]+", cmd[1:])
+            if cmd[0] in "LC":
+                assert any(p != cur for p in pts), f"zero-length {cmd} after {cur}"
+            if pts:
+                cur = pts[-1]
