@@ -35,6 +35,7 @@ import csv
 import json
 import os
 import shutil
+import unicodedata
 import tempfile
 from dataclasses import dataclass, field
 from io import BytesIO
@@ -317,7 +318,10 @@ def _json(value) -> dict | None:
 
 
 def _clean(text) -> str:
-    return str(text or "").replace("\r\n", "\n").replace("\r", "\n").strip()
+    """An owner's form entry: line breaks unified, control and invisible format
+    characters (terminal escapes, bidi overrides) removed."""
+    s = str(text or "").replace("\r\n", "\n").replace("\r", "\n")
+    return "".join(ch for ch in s if ch in "\n\t" or unicodedata.category(ch) not in ("Cc", "Cf")).strip()
 
 
 def _file_sha(folder: Path, rel: str) -> str | None:

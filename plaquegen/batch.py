@@ -89,6 +89,11 @@ def fatal(fn: Callable, *args):
         raise BatchError(str(e)) from None
 
 
+def batch_name(orders: Path, batch_id: str | None = None) -> str:
+    """The batch id: as given, else the orders file's name; always a safe folder name."""
+    return safe_name(batch_id or Path(orders).stem, fallback="batch")
+
+
 def plaque_stem(n: Numbered) -> str:
     """File-name stem '<number>_<vin>', number zero-padded to the total's width."""
     return f"{n.number:0{len(str(n.total))}d}_{safe_name(n.vin)}"
@@ -105,7 +110,7 @@ def run_batch(opts: BatchOptions, progress: Callable[[int], None] | None = None,
         _check_proof_fits(template)
     register = fatal(load_register, opts.register)
     orderfile = fatal(read_orders, opts.orders)
-    batch_id = safe_name(opts.batch_id or Path(opts.orders).stem, fallback="batch")
+    batch_id = batch_name(opts.orders, opts.batch_id)
     folder = Path(opts.out) / batch_id
     numbered, refused = number_orders(orderfile.orders, register)
     rejects = list(orderfile.rejects) + refused
@@ -113,7 +118,7 @@ def run_batch(opts: BatchOptions, progress: Callable[[int], None] | None = None,
     ledger_path = Path(opts.ledger) if opts.ledger else Path(opts.out) / "ledger.sqlite"
     ledger = _open_ledger(ledger_path)
     try:
-        numbered, conflict_rejects, reprints = _check_ledger(ledger, numbered, batch_id, opts.reprint)
+        numbered, conflict_rejects, reprints = check_ledger(ledger, numbered, batch_id, opts.reprint)
         rejects += conflict_rejects
         created = _batch_date(ledger, batch_id)
         timings["read+number"] = time.perf_counter() - t0
@@ -185,7 +190,7 @@ def _open_ledger(path: Path) -> Ledger:
         raise BatchError(str(e)) from None
 
 
-def _check_ledger(ledger: Ledger, numbered: list[Numbered], batch_id: str,
+def check_ledger(ledger: Ledger, numbered: list[Numbered], batch_id: str,
                   reprint: bool) -> tuple[list[Numbered], list[Reject], set[str]]:
     """Refuse cars issued in another batch, unless reprinting (then remember them)."""
     conflicts = ledger.conflicts([n.vin for n in numbered], batch_id)

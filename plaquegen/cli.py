@@ -58,8 +58,17 @@ def number(vins: tuple[str, ...], register: Path | None) -> None:
 @main.command()
 @click.argument("orders", type=click.Path(path_type=Path))
 @REGISTER_OPT
-def check(orders: Path, register: Path | None) -> None:
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("output"),
+              show_default=True, help="Where batches go (its ledger.sqlite is consulted).")
+@click.option("--batch-id", help="The batch id the run would use (default: the orders file's name).")
+@click.option("--ledger", type=click.Path(dir_okay=False, path_type=Path),
+              help="Ledger database (default: <out>/ledger.sqlite, if it exists).")
+@click.option("--reprint", is_flag=True, help="As batch --reprint: cars issued before are not refused.")
+def check(orders: Path, register: Path | None, out: Path, batch_id: str | None,
+          ledger: Path | None, reprint: bool) -> None:
     """Dry run: read and number ORDERS, show what would be made and refused. Writes nothing."""
+    from .batch import batch_name, check_ledger
+    from .ledger import Ledger, LedgerError
     from .numbering import number_orders
     from .orders import OrdersError, read_orders
 
@@ -69,6 +78,14 @@ def check(orders: Path, register: Path | None) -> None:
     except OrdersError as e:
         raise _fail(e) from None
     numbered, refused = number_orders(of.orders, reg)
+    ledger = ledger or out / "ledger.sqlite"
+    if ledger.is_file():  # never create one in a dry run
+        try:
+            with Ledger(ledger) as led:
+                numbered, more, _ = check_ledger(led, numbered, batch_name(orders, batch_id), reprint)
+        except LedgerError as e:
+            raise _fail(e) from None
+        refused += more
     rejects = sorted(list(of.rejects) + refused, key=lambda r: r.line)
     width = len(str(reg.total))
     click.echo(f"{'line':>5}  {'order':<12} {'VIN':<17}  {'number':<{2 * width + 3}}  market")
@@ -180,14 +197,18 @@ def preview(vin, output, dpi, register, template) -> None:
 def ledger(ledger, batch_id, vin) -> None:
     """List the plaques issued (per batch, or one batch's or one car's)."""
     from .ledger import Ledger, LedgerError
-    from .vin import normalize
+    from .vin import is_short_vin, normalize, short_vin
 
     if not ledger.exists():
         raise click.ClickException(f"ledger {ledger} does not exist; no batch has been made with it.")
     try:
         with Ledger(ledger) as led:
             if batch_id or vin:
-                issues = led.issues(batch_id=batch_id, vin=normalize(vin) if vin else None)
+                want = normalize(vin) if vin else None
+                if want and is_short_vin(want):  # the 7-character short VIN people quote
+                    issues = [i for i in led.issues(batch_id=batch_id) if short_vin(i.vin) == want]
+                else:
+                    issues = led.issues(batch_id=batch_id, vin=want)
                 for i in issues:
                     click.echo(f"{i.batch_id}  {i.number:>5}  {i.vin}  {i.order_id}  {i.issued_at}"
                                + ("  reprint" if i.reprint else ""))
@@ -234,16 +255,18 @@ def approvals(batch_dir, pdfs, ledger) -> None:
         raise _fail(e) from None
     refused = 0
     for a in result.answers:
-        who = f"{a.label or a.number}  {a.vin}" if a.vin else "-"
+        # Everything here comes from PDFs owners sent back: printable characters only.
+        who = _cut(f"{a.label or a.number}  {a.vin}", 40) if a.vin else "-"
+        name = _cut(a.file.name, 60)
         if a.outcome == REFUSED:
             refused += 1
-            click.echo(f"{a.file.name}: REFUSED ({who}): {a.reason}.", err=True)
+            click.echo(f"{name}: REFUSED ({who}): {_cut(a.reason, 300)}.", err=True)
             continue
         extra = f": {_cut(a.changes.replace(chr(10), ' / '), 60)}" if a.changes else ""
-        by = f" by {a.name}" if a.name else ""
-        date = f" on {a.date}" if a.date else ""
-        click.echo(f"{a.file.name}: {who}  {a.outcome}{by}{date}{extra}"
-                   + (f"  [{a.note}]" if a.note else ""))
+        by = f" by {_cut(a.name, 60)}" if a.name else ""
+        date = f" on {_cut(a.date, 30)}" if a.date else ""
+        click.echo(f"{name}: {who}  {a.outcome}{by}{date}{extra}"
+                   + (f"  [{_cut(a.note, 200)}]" if a.note else ""))
     click.echo(f"\n{len(result.answers)} PDF(s) read: {result.recorded} plaque(s) recorded, "
                f"{refused} refused.")
     click.echo(f"Batch {result.batch_id}: {_state_counts(result.states)}.")

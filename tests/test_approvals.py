@@ -435,3 +435,14 @@ def test_cli_refusals_and_errors(made, tmp_path):
 
     r = runner.invoke(main, ["approvals", str(tmp_path), str(tmp_path / "in")])
     assert r.exit_code == 1 and "no manifest.csv" in r.output
+
+
+def test_terminal_escapes_in_returned_forms_never_reach_the_terminal(made, tmp_path):
+    folder, rows = made
+    fill(_proof(folder, rows[0]), tmp_path / "in" / "a\x1b[2K.pdf", approve=True,
+         name="Jo\x1b[2K\x1b[1A\x1b[31mFAKE LINE\x1b[0m", date="1.1.\u202e2026")
+    r = CliRunner().invoke(main, ["approvals", str(folder), str(tmp_path / "in")])
+    assert r.exit_code == 0, r.output
+    assert "\x1b" not in r.output and "\u202e" not in r.output
+    assert "approved by Jo[2K[1A[31mFAKE LINE[0m" in r.output
+    assert _approvals(folder)[rows[0]["vin"]]["name"] == "Jo[2K[1A[31mFAKE LINE[0m"

@@ -258,6 +258,9 @@ def test_cli_ledger_lists_batches(tmp_path, register):
     r = CliRunner().invoke(main, ["ledger", "--ledger", str(out / "ledger.sqlite"), "--vin",
                                   register.by_number(30).vin.lower()])
     assert register.by_number(30).vin in r.output and "1 plaque(s)" in r.output
+    r = CliRunner().invoke(main, ["ledger", "--ledger", str(out / "ledger.sqlite"), "--vin",
+                                  register.by_number(30).short_vin])
+    assert register.by_number(30).vin in r.output and "1 plaque(s)" in r.output
 
 
 def test_previews_on_request(tmp_path, register):
@@ -355,3 +358,20 @@ def test_dense_and_duplicated_artwork_gives_clean_geometry(tmp_path, register):
                 assert any(p != cur for p in pts), f"zero-length {cmd} after {cur}"
             if pts:
                 cur = pts[-1]
+
+
+def test_check_consults_the_ledger_without_writing(tmp_path, register, monkeypatch):
+    car = register.by_number(70)
+    out = tmp_path / "out"
+    run_batch(BatchOptions(orders=_orders_file(tmp_path / "first.csv", [car]), out=out, proofs=False))
+    later = _orders_file(tmp_path / "later.csv", [car, register.by_number(71)])
+    before = sorted(p.name for p in out.iterdir())
+    r = CliRunner().invoke(main, ["check", str(later), "--out", str(out)])
+    assert r.exit_code == 0, r.output
+    assert "already issued in batch first" in r.output and "1 accepted, 1 refused" in r.output
+    r = CliRunner().invoke(main, ["check", str(later), "--out", str(out), "--reprint"])
+    assert "2 accepted, 0 refused" in r.output
+    assert sorted(p.name for p in out.iterdir()) == before
+    monkeypatch.chdir(tmp_path)  # default --out output/ does not exist: no ledger is created
+    r = CliRunner().invoke(main, ["check", str(later)])
+    assert "2 accepted" in r.output and not (tmp_path / "output").exists()
