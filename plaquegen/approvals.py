@@ -371,7 +371,7 @@ def _states(batch: BatchFolder, issues: dict[str, Issue],
             answers: dict[str, Answer] | None = None, read_at: str = "") -> list[PlaqueState]:
     """Each manifest row's state from the ledger; date/source from this run or approvals.csv."""
     previous = _previous_approvals(batch.folder)
-    released = _released(batch.folder)
+    released = released_plaques(batch.folder)
     out = []
     for r in batch.rows:
         issue = issues.get(r.vin)
@@ -406,7 +406,7 @@ def _previous_approvals(folder: Path) -> dict[str, dict]:
         return {}
 
 
-def _released(folder: Path) -> dict[str, str]:
+def released_plaques(folder: Path) -> dict[str, str]:
     """VIN -> svg_sha256 of what the current released/ folder holds."""
     try:
         return {r["vin"]: r.get("svg_sha256", "") for r in
@@ -436,7 +436,7 @@ def batch_status(folder: str | os.PathLike, ledger: str | os.PathLike | None = N
         issues = _issues(batch, led)
     states = _states(batch, issues)
     approved = {s.vin: s.svg_sha256 for s in states if s.state == APPROVED}
-    stale = sorted(v for v, sha in _released(batch.folder).items() if approved.get(v) != sha)
+    stale = sorted(v for v, sha in released_plaques(batch.folder).items() if approved.get(v) != sha)
     return StatusResult(batch.batch_id, batch.folder, states, stale)
 
 

@@ -10,6 +10,7 @@ batch in one transaction.
 """
 from __future__ import annotations
 
+import shutil
 import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -63,6 +64,7 @@ class BatchResult:
     rejects: int
     sheets: int
     timings: dict = field(default_factory=dict)
+    notes: tuple[str, ...] = ()  # things the admin must know (e.g. a release withdrawn)
 
 
 @dataclass(frozen=True)
@@ -150,6 +152,7 @@ def run_batch(opts: BatchOptions, progress: Callable[[int], None] | None = None,
         atomic_write_bytes(folder / "manifest.csv", manifest_csv(rows))
         atomic_write_bytes(folder / "rejects.csv", rejects_csv(rejects))
         _remove_stale(folder, rows, sheets)
+        notes = _retire_stale_release(folder, rows)
         timings["job sheet+manifest"] = time.perf_counter() - t2
         sync_folder(folder)
         now = _now()
@@ -167,7 +170,7 @@ def run_batch(opts: BatchOptions, progress: Callable[[int], None] | None = None,
         ledger.close()
     timings["total"] = time.perf_counter() - t0
     return BatchResult(batch_id, folder, orderfile.lines_read, len(rows), len(rejects), len(sheets),
-                       timings)
+                       timings, notes)
 
 
 def _check_proof_fits(template: Template) -> None:
@@ -307,6 +310,26 @@ def _remove_stale(folder: Path, rows: list[PlaqueRow], sheets: list[Sheet]) -> N
         for f in (folder / sub).glob(pattern):
             if f"{sub}/{f.name}" not in keep:
                 f.unlink()
+
+
+def _retire_stale_release(folder: Path, rows: list[PlaqueRow]) -> tuple[str, ...]:
+    """Remove released/ if it holds a plaque this run no longer makes, or makes differently.
+
+    The shop engraves from released/; after a re-run it may no longer match what was
+    approved, so it goes (``plaquegen release`` makes it again from the approvals).
+    """
+    from .approvals import RELEASED_DIR, released_plaques
+
+    held = released_plaques(folder)
+    if not (folder / RELEASED_DIR).exists():
+        return ()
+    made = {r.numbered.vin: r.svg_sha256 for r in rows}
+    changed = sorted(v for v, sha in held.items() if made.get(v) != sha)
+    if not changed and held:
+        return ()
+    shutil.rmtree(folder / RELEASED_DIR)
+    return (f"{RELEASED_DIR}/ was removed: {len(changed)} plaque(s) in it are no longer made "
+            "as approved; run 'plaquegen release' again after the approvals.",)
 
 
 def _write_jobsheet(folder: Path, template: Template, batch_id: str, created: str,

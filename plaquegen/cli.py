@@ -151,6 +151,8 @@ def batch(orders, out, batch_id, register, template, ledger, reprint, no_proofs,
     click.echo(f"Output: {f}/  (engrave/, sheets/, proofs/, job-sheet.pdf, manifest.csv)")
     if result.rejects:
         click.echo(f"Refused lines and reasons: {f / 'rejects.csv'}")
+    for note in result.notes:
+        click.echo(f"Note: {note}")
     click.echo(f"Time: {result.timings.get('total', 0):.1f} s")
 
 

@@ -446,3 +446,21 @@ def test_terminal_escapes_in_returned_forms_never_reach_the_terminal(made, tmp_p
     assert "\x1b" not in r.output and "\u202e" not in r.output
     assert "approved by Jo[2K[1A[31mFAKE LINE[0m" in r.output
     assert _approvals(folder)[rows[0]["vin"]]["name"] == "Jo[2K[1A[31mFAKE LINE[0m"
+
+
+def test_batch_rerun_withdraws_a_release_it_no_longer_matches(made, tmp_path, register):
+    folder, rows = made
+    fill(_proof(folder, rows[0]), tmp_path / "in" / "a.pdf", approve=True, name="A")
+    record_approvals(folder, [tmp_path / "in"])
+    release(folder)
+    assert (folder / "released" / "manifest.csv").exists()
+    # same batch, same orders: the release still matches and stays
+    cars = [register.by_number(n) for n in NUMBERS]
+    same = run_batch(BatchOptions(orders=_orders(tmp_path / "orders.csv", cars), out=folder.parent,
+                                  batch_id=BATCH, workers=1))
+    assert same.notes == () and (folder / "released").exists()
+    # the approved car dropped from the orders: released/ would ship a plaque no longer issued
+    fewer = run_batch(BatchOptions(orders=_orders(tmp_path / "orders.csv", cars[1:]),
+                                   out=folder.parent, batch_id=BATCH, workers=1))
+    assert not (folder / "released").exists()
+    assert "released/ was removed" in fewer.notes[0]
