@@ -42,7 +42,8 @@ from io import BytesIO
 from pathlib import Path
 from typing import Iterable, Sequence
 
-from .files import atomic_write_bytes, csv_bytes, read_csv, sha256_bytes, sheet_cell, sync_folder
+from .files import (atomic_write_bytes, csv_bytes, read_csv, sha256_bytes, sheet_cell, sync_folder,
+                    unsheet_cell)
 from .ledger import Issue, Ledger, LedgerError, utc_now
 
 __all__ = ["ApprovalError", "Answer", "PlaqueState", "BatchFolder", "ApprovalsResult",
@@ -64,7 +65,6 @@ RELEASE_FIELDS = ("order_id", "vin", "number", "total", "label", "market", "svg"
 _MANIFEST_NEEDS = {"order_id", "vin", "number", "total", "label", "svg", "svg_sha256"}
 _IDENTITY_KEYS = {"batch_id": str, "vin": str, "number": int, "total": int, "svg_sha256": str}
 _OFF = ("", "/Off", "Off")
-_FORMULA = ("=", "+", "-", "@", "\t", "\r")
 
 
 class ApprovalError(Exception):
@@ -118,7 +118,7 @@ def open_batch(folder: str | os.PathLike, ledger: str | os.PathLike | None = Non
     parsed = []
     for i, r in enumerate(rows, start=2):
         try:
-            parsed.append(ManifestRow(_unescape(r["order_id"]), r["vin"], int(r["number"]),
+            parsed.append(ManifestRow(unsheet_cell(r["order_id"]), r["vin"], int(r["number"]),
                                       int(r["total"]), r["label"], r.get("market") or "", r["svg"],
                                       r["svg_sha256"], r.get("proof") or ""))
         except (TypeError, ValueError):
@@ -390,7 +390,7 @@ def _states(batch: BatchFolder, issues: dict[str, Issue],
         if new is not None:
             date, source = new.date, new.file.name
         elif old.get("svg_sha256") == r.svg_sha256 and old.get("state") == state:
-            date, source = _unescape(old.get("date", "")), _unescape(old.get("source", ""))
+            date, source = unsheet_cell(old.get("date", "")), unsheet_cell(old.get("source", ""))
         else:
             date, source = "", ""
         out.append(PlaqueState(**base, changes=issue.approval_changes or "",
@@ -417,8 +417,8 @@ def released_plaques(folder: Path) -> dict[str, str]:
 
 def approvals_csv(states: Sequence[PlaqueState]) -> bytes:
     return csv_bytes(APPROVALS_FIELDS, [
-        (s.number, s.vin, _escape(s.order_id), s.label, s.state, _escape(s.changes),
-         _escape(s.name), _escape(s.date), _escape(s.source), s.read_at, s.svg_sha256)
+        (s.number, s.vin, sheet_cell(s.order_id), s.label, s.state, sheet_cell(s.changes),
+         sheet_cell(s.name), sheet_cell(s.date), sheet_cell(s.source), s.read_at, s.svg_sha256)
         for s in states])
 
 
@@ -502,7 +502,7 @@ def release(folder: str | os.PathLike, ledger: str | os.PathLike | None = None,
             template: str | os.PathLike | None = None) -> ReleaseResult:
     """Write <batch>/released/ with only the approved, verified plaques (swapped in whole)."""
     from .artwork import ArtworkError
-    from .batch import layer_table
+    from .batch import write_jobsheet
     from .compose import Composer
     from .glyphs import FontError
     from .sheets import layout, sheet_svg
@@ -562,8 +562,8 @@ def release(folder: str | os.PathLike, ledger: str | os.PathLike | None = None,
             svg_rel = f"engrave/{Path(row.svg).name}"  # a plain name: the manifest is not trusted
             atomic_write_bytes(tmp / svg_rel, data)
             sheet_file, slot = where[row.vin]
-            rows.append((_escape(row.order_id), row.vin, row.number, row.total, row.label, row.market,
-                         svg_rel, issues[row.vin].svg_sha256, sheet_file, slot, _escape(s.name),
+            rows.append((sheet_cell(row.order_id), row.vin, row.number, row.total, row.label, row.market,
+                         svg_rel, issues[row.vin].svg_sha256, sheet_file, slot, sheet_cell(s.name),
                          s.read_at))
         for sh in sheets:
             atomic_write_bytes(tmp / sh.file, sheet_svg(sh, tpl, title_id))
@@ -576,10 +576,10 @@ def release(folder: str | os.PathLike, ledger: str | os.PathLike | None = None,
         if refused:
             notes += (f"{len(refused)} approved plaque(s) held back: their files no longer match "
                       "the approval.",)
-        _write_jobsheet(tmp, tpl, title_id, created, layer_table(tpl),
-                        [(row.label, row.vin, row.order_id, f"engrave/{Path(row.svg).name}",
-                          f"../{row.proof}" if row.proof else "") for _, row, _, _ in placed],
-                        sheets, len(states), notes)
+        write_jobsheet(tmp, tpl, title_id, created,
+                       [(row.label, row.vin, row.order_id, f"engrave/{Path(row.svg).name}",
+                         f"../{row.proof}" if row.proof else "") for _, row, _, _ in placed],
+                       sheets, 0, len(states), notes)
         atomic_write_bytes(tmp / "README.txt", _readme(batch.batch_id, len(placed), len(sheets),
                                                        created).encode("utf-8"))
         sync_folder(tmp)
@@ -593,17 +593,6 @@ def release(folder: str | os.PathLike, ledger: str | os.PathLike | None = None,
     states = [PlaqueState(**{**s.__dict__, "released": s in released}) for s in states]
     return ReleaseResult(batch.batch_id, target, states,
                          [s for s in states if s.released], refused, len(sheets))
-
-
-def _write_jobsheet(folder: Path, tpl, batch_title: str, created: str, layers, plaques, sheets,
-                    n_batch: int, notes: tuple[str, ...]) -> None:
-    from .jobsheet import JobSheetInfo, render_jobsheet
-
-    info = JobSheetInfo(batch_id=batch_title, created=created, plate_w=tpl.width,
-                        plate_h=tpl.height, material=tpl.material, layers=tuple(layers),
-                        plaques=tuple(plaques), sheets=tuple(sheets), rejects=0,
-                        orders_read=n_batch, notes=notes)
-    atomic_write_bytes(folder / "job-sheet.pdf", render_jobsheet(info))
 
 
 def _swap_in(new: Path, target: Path) -> None:
@@ -624,13 +613,3 @@ def _readme(batch_id: str, n: int, sheets: int, created: str) -> str:
             "loads), engrave/ (single plaques),\r\njob-sheet.pdf (overview and maps), manifest.csv "
             "(what is here, with sha256).\r\nThe sheets/ and engrave/ folders one level up also "
             "hold plaques that are NOT approved.\r\n")
-
-
-
-def _escape(text: str) -> str:
-    """Defuse spreadsheet formulas: owners' text is untrusted."""
-    return sheet_cell(text)
-
-
-def _unescape(text: str) -> str:
-    return text[1:] if text[:1] == "'" and text[1:2] in _FORMULA else text

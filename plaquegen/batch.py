@@ -133,22 +133,21 @@ def run_batch(opts: BatchOptions, progress: Callable[[int], None] | None = None,
         _prepare_folder(folder)
         ctx = _Context(composer, template, batch_id, created, folder, opts.proofs, opts.previews)
         rows: list[PlaqueRow] = []
-        for sheet_rows in _run_jobs(ctx, jobs, opts.workers):
+        sheets: list[Sheet] = []
+        for sheet, sheet_rows in _run_jobs(ctx, jobs, opts.workers):
+            # A sheet travels back pickled (~70 kB, ~2 ms): its plaques still share their
+            # artwork objects, which the job sheet draws once per page.
+            sheets.append(sheet)
             rows.extend(sheet_rows)
             if progress:
                 progress(len(sheet_rows))
-        # The job sheet draws every plaque again; composing here (~0.05 ms each)
-        # beats shipping geometry back from the workers, and the plaques share
-        # their artwork objects, which the job sheet draws once per page.
-        sheets = [Sheet(no, template.bed.width, template.bed.height,
-                        fill([composer.compose(n.vin, n.number, n.total) for n in chunk], template.bed),
-                        file) for no, chunk, file in jobs]
         timings["plaques+sheets"] = time.perf_counter() - t1
 
         t2 = time.perf_counter()
         rejects.sort(key=lambda r: r.line)
-        _write_jobsheet(folder, template, batch_id, created, rows, sheets, len(rejects),
-                        orderfile.lines_read)
+        write_jobsheet(folder, template, batch_id, created,
+                       [(r.label, r.numbered.vin, r.numbered.order.order_id, r.svg, r.proof)
+                        for r in rows], sheets, len(rejects), orderfile.lines_read, (DRAFT_NOTE,))
         atomic_write_bytes(folder / "manifest.csv", manifest_csv(rows))
         atomic_write_bytes(folder / "rejects.csv", rejects_csv(rejects))
         _remove_stale(folder, rows, sheets)
@@ -248,7 +247,7 @@ def _worker_job(job):
 
 
 def _run_jobs(ctx: _Context, jobs: list, workers: int):
-    """Yield each sheet's manifest rows in job order, in this process or in a pool of workers."""
+    """Yield (sheet, manifest rows) in job order, in this process or in a pool of workers."""
     if workers <= 1 or len(jobs) <= 1:
         for job in jobs:
             yield make_sheet(ctx, *job)
@@ -262,7 +261,7 @@ def _run_jobs(ctx: _Context, jobs: list, workers: int):
 
 
 def make_sheet(ctx: _Context, sheet_no: int, chunk: Sequence[Numbered],
-               sheet_file: str) -> list[PlaqueRow]:
+               sheet_file: str) -> tuple[Sheet, list[PlaqueRow]]:
     """Compose, write engrave SVG and proof for each plaque of one sheet; write the sheet."""
     from .proof import render_proof  # reportlab import is heavy; only where needed
 
@@ -291,7 +290,7 @@ def make_sheet(ctx: _Context, sheet_no: int, chunk: Sequence[Numbered],
                               slot, round(plaque.engraved_length, 1), round(plaque.travel_length, 1)))
     sheet = Sheet(sheet_no, t.bed.width, t.bed.height, fill(plaques, t.bed), sheet_file)
     atomic_write_bytes(ctx.folder / sheet_file, sheet_svg(sheet, t, ctx.batch_id))
-    return rows
+    return sheet, rows
 
 
 def _prepare_folder(folder: Path) -> None:
@@ -332,19 +331,20 @@ def _retire_stale_release(folder: Path, rows: list[PlaqueRow]) -> tuple[str, ...
             "as approved; run 'plaquegen release' again after the approvals.",)
 
 
-def _write_jobsheet(folder: Path, template: Template, batch_id: str, created: str,
-                    rows: list[PlaqueRow], sheets: list[Sheet], rejects: int, orders_read: int) -> None:
+DRAFT_NOTE = ("DRAFT until the owners approve their proofs: when the register sends a released/ "
+              "folder, engrave from released/ only (it holds just the approved plaques).")
+
+
+def write_jobsheet(folder: Path, template: Template, title: str, created: str,
+                   plaques: Sequence[tuple[str, str, str, str, str]], sheets: Sequence[Sheet],
+                   rejects: int, orders_read: int, notes: tuple[str, ...]) -> None:
+    """folder/job-sheet.pdf. plaques: (label, vin, order id, svg file, proof file) rows."""
     from .jobsheet import JobSheetInfo, render_jobsheet
 
     info = JobSheetInfo(
-        batch_id=batch_id, created=created, plate_w=template.width, plate_h=template.height,
-        material=template.material,
-        layers=tuple(layer_table(template)),
-        plaques=tuple((r.label, r.numbered.vin, r.numbered.order.order_id, r.svg, r.proof)
-                      for r in rows),
-        sheets=tuple(sheets), rejects=rejects, orders_read=orders_read,
-        notes=("DRAFT until the owners approve their proofs: when the register sends a released/ "
-               "folder, engrave from released/ only (it holds just the approved plaques).",))
+        batch_id=title, created=created, plate_w=template.width, plate_h=template.height,
+        material=template.material, layers=tuple(layer_table(template)), plaques=tuple(plaques),
+        sheets=tuple(sheets), rejects=rejects, orders_read=orders_read, notes=notes)
     atomic_write_bytes(folder / "job-sheet.pdf", render_jobsheet(info))
 
 

@@ -116,6 +116,14 @@ def read_csv(path: str | os.PathLike) -> list[dict]:
     return list(csv.DictReader(io.StringIO(Path(path).read_text("utf-8-sig"), newline="")))
 
 
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
 def sheet_cell(text: str) -> str:
     """Defuse spreadsheet formulas: a cell starting with = + - @ is shown as text."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+    return "'" + text if text[:1] in _FORMULA_START else text
+
+
+def unsheet_cell(text: str) -> str:
+    """The value sheet_cell was given (reading back a CSV we wrote)."""
+    return text[1:] if text[:1] == "'" and text[1:2] in _FORMULA_START else text

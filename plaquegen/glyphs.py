@@ -28,9 +28,8 @@ import math
 import pathlib
 import unicodedata
 from dataclasses import dataclass
-from typing import Sequence
 
-from .geometry import Bounds, Path, RecordingPathPen, segs_bounds
+from .geometry import Bounds, Path, RecordingPathPen, segs_bounds, split_subpaths
 
 try:  # HarfBuzz shaping (GPOS kerning, mark positioning); optional at import time
     import uharfbuzz as _hb
@@ -351,7 +350,7 @@ class OutlineFont(TextFont):
             pen.closePath()
         # A contour that is only "M ... Z" draws nothing: drop it.
         segs = []
-        for sp in _split(pen.segs):
+        for sp in split_subpaths(pen.segs):
             if any(s[0] in "LC" for s in sp):
                 segs.extend(sp)
         return _make_glyph(tuple(segs), self._hmtx[name][0])
@@ -401,15 +400,6 @@ class OutlineFont(TextFont):
             x += g.advance
             prev = name
         return out, x
-
-
-def _split(segs: Sequence[tuple]) -> list[list[tuple]]:
-    subs: list[list[tuple]] = []
-    for s in segs:
-        if s[0] == "M" or not subs:
-            subs.append([])
-        subs[-1].append(s)
-    return subs
 
 
 # --------------------------------------------------------------------------
