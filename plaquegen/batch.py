@@ -118,7 +118,7 @@ def run_batch(opts: BatchOptions, progress: Callable[[int], None] | None = None,
     rejects = list(orderfile.rejects) + refused
 
     ledger_path = Path(opts.ledger) if opts.ledger else Path(opts.out) / "ledger.sqlite"
-    ledger = _open_ledger(ledger_path)
+    ledger = fatal(Ledger, ledger_path)
     try:
         numbered, conflict_rejects, reprints = check_ledger(ledger, numbered, batch_id, opts.reprint)
         rejects += conflict_rejects
@@ -183,13 +183,6 @@ def _check_proof_fits(template: Template) -> None:
             proof_layout(page, template.width, template.height)
         except ValueError as e:
             raise BatchError(f"{template.source}: {e}; make the batch with --no-proofs.") from None
-
-
-def _open_ledger(path: Path) -> Ledger:
-    try:
-        return Ledger(path)
-    except LedgerError as e:
-        raise BatchError(str(e)) from None
 
 
 def check_ledger(ledger: Ledger, numbered: list[Numbered], batch_id: str,

@@ -70,16 +70,7 @@ class Composer:
                        (("engrave", engrave), ("score", score), ("cut", self.cut),
                         ("guide", self.guide)) if paths)
         return Plaque(width=t.width, height=t.height, layers=layers, vin=vin, number=number,
-                      total=total, label=label, title=f"Plaque {label} for VIN {vin}",
-                      boxes=self.boxes)
-
-    @property
-    def boxes(self) -> dict:
-        t = self.template
-        out = {"silhouette": t.silhouette.place.box, "number": t.number.place.box}
-        if t.signature is not None:
-            out["signature"] = t.signature.place.box
-        return out
+                      total=total, label=label, title=f"Plaque {label} for VIN {vin}")
 
 
 def _unique(paths: list[Path]) -> list[Path]:

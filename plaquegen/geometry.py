@@ -18,7 +18,7 @@ closePath, endPath), so one geometry feeds every backend.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cached_property
 from typing import Iterable, Protocol, Sequence
 
@@ -27,7 +27,6 @@ from fontTools.misc.bezierTools import calcCubicArcLength, calcCubicBounds
 Seg = tuple  # ("M", x, y) | ("L", x, y) | ("C", x1, y1, x2, y2, x, y) | ("Z",)
 Matrix = tuple[float, float, float, float, float, float]  # SVG (a, b, c, d, e, f)
 
-IDENTITY: Matrix = (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
 
 
 class Pen(Protocol):
@@ -357,7 +356,6 @@ class Plaque:
     total: int
     label: str  # the formatted number as engraved, e.g. "0462 / 6309"
     title: str = ""
-    boxes: dict = field(default_factory=dict, compare=False, hash=False)  # name -> Bounds (for tests/proofs)
 
     def layer(self, name: str) -> Layer | None:
         return next((l for l in self.layers if l.name == name), None)

@@ -16,13 +16,12 @@ from pathlib import Path
 from string import Formatter
 
 from .files import ASSETS
-from .geometry import Bounds
+from .geometry import LAYER_ORDER, Bounds
 
 DEFAULT_TEMPLATE = ASSETS / "plaque.toml"
 MAX_TEMPLATE_BYTES = 256 * 1024
 MAX_SIZE_MM = 2000.0  # nothing a laser bed holds is larger
 
-LAYER_NAMES = ("engrave", "score", "cut", "guide")
 _HEX = re.compile(r"^#[0-9A-Fa-f]{6}$")
 
 
@@ -103,7 +102,7 @@ _SCHEMA: dict[str, dict[str, tuple[type, ...] | None]] = {
     "signature": {"file": (str,), "mode": (str,), "box": (list,), "align": (str,), "valign": (str,)},
     "number": {"format": (str,), "font": (str,), "cap_height": (int, float), "tracking": (int, float),
                "box": (list,), "align": (str,), "valign": (str,)},
-    "colors": {name: (str,) for name in LAYER_NAMES},
+    "colors": {name: (str,) for name in LAYER_ORDER},
     "strokes": {"hairline": (int, float)},
     "bed": {"width": (int, float), "height": (int, float), "columns": (int,), "rows": (int,),
             "pitch_x": (int, float), "pitch_y": (int, float), "origin_x": (int, float),
