@@ -24,21 +24,26 @@ import sqlite3
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 from pathlib import Path
-from typing import Iterable
+from typing import Iterable, Sequence
 
-__all__ = ["LedgerError", "Issue", "Conflict", "Ledger", "utc_now"]
+from .clock import TIME_FORMAT as _TIME_FORMAT, utc_now
+from .errors import PlaquegenError
+from .records import pad_number
+
+__all__ = ["LedgerError", "Issue", "Conflict", "Ledger", "BatchRecord", "RegisterPin", "Event",
+           "utc_now", "EVENT_KINDS"]
 
 APPLICATION_ID = 0x504C5147  # "PLQG"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+BACKUPS_KEPT = 5
 BUSY_TIMEOUT_S = 30.0
 
 _SQLITE_MAGIC = b"SQLite format 3\x00"
 _VIN = re.compile(r"[A-HJ-NPR-Z0-9]{17}")  # ISO 3779: no I, O, Q
-_TIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 
-_SCHEMA = """
+_ISSUE_TABLE = """
 CREATE TABLE issue (
     id               INTEGER PRIMARY KEY,
     vin              TEXT    NOT NULL,
@@ -54,21 +59,75 @@ CREATE TABLE issue (
     approved_at      TEXT,
     approval_changes TEXT,
     UNIQUE (vin, batch_id)
-);
-CREATE INDEX issue_batch_number ON issue (batch_id, number);
-"""
+)"""
+# Schema 2: batch identity, the register pin, the append-only history.
+_V2 = (
+    "ALTER TABLE issue ADD COLUMN total INTEGER NOT NULL DEFAULT 0",
+    # a plaque whose number a corrected register changed: to be made again
+    "ALTER TABLE issue ADD COLUMN stale INTEGER NOT NULL DEFAULT 0",
+    """CREATE TABLE batch (
+    batch_id         TEXT PRIMARY KEY,
+    orders_path      TEXT NOT NULL,
+    orders_sha256    TEXT NOT NULL,
+    created_at       TEXT NOT NULL,
+    updated_at       TEXT NOT NULL,
+    register_sha256  TEXT NOT NULL,
+    template_sha256  TEXT NOT NULL,
+    complete         INTEGER NOT NULL CHECK (complete IN (0, 1)))""",
+    """CREATE TABLE register_pin (
+    id       INTEGER PRIMARY KEY CHECK (id = 1),
+    sha256   TEXT NOT NULL,
+    total    INTEGER NOT NULL,
+    demo     INTEGER NOT NULL,
+    source   TEXT NOT NULL,
+    pinned_at TEXT NOT NULL)""",
+    """CREATE TABLE event (
+    id            INTEGER PRIMARY KEY,
+    at            TEXT NOT NULL,
+    vin           TEXT NOT NULL,
+    batch_id      TEXT NOT NULL,
+    kind          TEXT NOT NULL,
+    svg_sha256    TEXT NOT NULL DEFAULT '',
+    number        INTEGER,
+    decision      TEXT,
+    owner_at      TEXT,
+    name          TEXT,
+    owner_date    TEXT,
+    changes       TEXT,
+    source        TEXT,
+    source_sha256 TEXT,
+    detail        TEXT)""",
+    "CREATE INDEX event_vin ON event (vin, id)",
+    "CREATE INDEX event_batch ON event (batch_id, id)",
+    "CREATE TRIGGER event_append_only_u BEFORE UPDATE ON event "
+    "BEGIN SELECT RAISE(ABORT, 'the history is append-only'); END",
+    "CREATE TRIGGER event_append_only_d BEFORE DELETE ON event "
+    "BEGIN SELECT RAISE(ABORT, 'the history is append-only'); END",
+)
+_SCHEMA = (_ISSUE_TABLE, "CREATE INDEX issue_batch_number ON issue (batch_id, number)", *_V2)
+
+# What the history holds. issued/remade/withdrawn: a batch run made, changed or dropped the
+# plaque; answer: an owner's answer (decision approved|changes requested); released/unreleased:
+# in or out of released/; sent/reminded: a proof mailed; reprint: made again for a car issued
+# before; renumbered: a corrected register was adopted that changes this plaque's number.
+EVENT_KINDS = ("issued", "remade", "withdrawn", "answer", "released", "unreleased", "sent",
+               "reminded", "reprint", "renumbered")
+_EVENT_COLUMNS = ("at, vin, batch_id, kind, svg_sha256, number, decision, owner_at, name, "
+                  "owner_date, changes, source, source_sha256, detail")
 
 _COLUMNS = ("vin, number, batch_id, order_id, svg_sha256, proof_sha256, issued_at, reprint, "
-            "approval_state, approved_by, approved_at, approval_changes")
+            "approval_state, approved_by, approved_at, approval_changes, total")
 
 # Insert, or update the existing (vin, batch_id) row in place.  The original
 # issued_at is kept.  An owner's approval stays valid only while the engraved
 # artwork (svg_sha256) and the number are unchanged.  The WHERE clause skips
 # no-op updates, so total_changes counts only rows that really changed.
 _UPSERT = f"""
-INSERT INTO issue ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+INSERT INTO issue ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 ON CONFLICT (vin, batch_id) DO UPDATE SET
     number = excluded.number,
+    total = excluded.total,
+    stale = 0,
     order_id = excluded.order_id,
     svg_sha256 = excluded.svg_sha256,
     proof_sha256 = excluded.proof_sha256,
@@ -78,20 +137,18 @@ ON CONFLICT (vin, batch_id) DO UPDATE SET
     approved_at = CASE WHEN {{same_art}} THEN issue.approved_at END,
     approval_changes = CASE WHEN {{same_art}} THEN issue.approval_changes END
 WHERE issue.number IS NOT excluded.number
+   OR issue.total IS NOT excluded.total
+   OR issue.stale <> 0
    OR issue.order_id IS NOT excluded.order_id
    OR issue.svg_sha256 IS NOT excluded.svg_sha256
    OR issue.proof_sha256 IS NOT excluded.proof_sha256
    OR issue.reprint IS NOT excluded.reprint
-""".replace("{same_art}", "issue.svg_sha256 = excluded.svg_sha256 AND issue.number = excluded.number")
+""".replace("{same_art}", "issue.svg_sha256 = excluded.svg_sha256 AND issue.number = excluded.number "
+            "AND issue.total = excluded.total")
 
 
-class LedgerError(Exception):
+class LedgerError(PlaquegenError):
     """The ledger cannot be opened or written; the message is one sentence for a person."""
-
-
-def utc_now() -> str:
-    """The current time as ISO 8601 UTC with seconds, e.g. ``2025-09-14T10:22:03Z``."""
-    return datetime.now(timezone.utc).strftime(_TIME_FORMAT)
 
 
 @dataclass(frozen=True)
@@ -116,6 +173,69 @@ class Issue:
     approved_by: str | None = None
     approved_at: str | None = None
     approval_changes: str | None = None
+    total: int = 0
+    stale: bool = False
+
+
+@dataclass(frozen=True)
+class BatchRecord:
+    """Where a batch came from: its order file (as given, resolved, and its sha256), when it was
+    first made and last changed, and the identity of the register and template it was made with."""
+
+    batch_id: str
+    orders_path: str
+    orders_sha256: str
+    created_at: str
+    updated_at: str
+    register_sha256: str
+    template_sha256: str
+    complete: bool = True
+
+
+@dataclass(frozen=True)
+class RegisterPin:
+    """The production register the ledger's numbers come from (set by the first batch)."""
+
+    sha256: str
+    total: int
+    demo: bool
+    source: str
+    pinned_at: str
+
+
+@dataclass(frozen=True)
+class Event:
+    """One entry of the append-only history (see EVENT_KINDS).
+
+    at: when plaquegen recorded it; owner_at: when the owner made the answer (PDF modification
+    date, or the mail's Date), None if unknown; name/owner_date: what the owner wrote in the form;
+    source/source_sha256: the returned file (or "by hand: ..."); detail: free text (Message-ID...).
+    """
+
+    at: str
+    vin: str
+    batch_id: str
+    kind: str
+    svg_sha256: str = ""
+    number: int | None = None
+    decision: str | None = None
+    owner_at: str | None = None
+    name: str | None = None
+    owner_date: str | None = None
+    changes: str | None = None
+    source: str | None = None
+    source_sha256: str | None = None
+    detail: str | None = None
+
+    def as_row(self) -> tuple:
+        return (self.at, self.vin, self.batch_id, self.kind, self.svg_sha256, self.number,
+                self.decision, self.owner_at, self.name, self.owner_date, self.changes,
+                self.source, self.source_sha256, self.detail)
+
+    @property
+    def when(self) -> str:
+        """The time that orders answers: the owner's own time, else when it was read."""
+        return self.owner_at or self.at
 
 
 @dataclass(frozen=True)
@@ -126,11 +246,13 @@ class Conflict:
     batch_id: str
     issued_at: str
     number: int
+    total: int = 0
 
     @property
     def reason(self) -> str:
+        no = pad_number(self.number, self.total) if self.total else str(self.number)
         return (f"already issued in batch {self.batch_id} on {self.issued_at[:10]} "
-                f"(No. {self.number:04d}); use --reprint to make it again")
+                f"(No. {no}); use --reprint to make it again")
 
 
 class Ledger:
@@ -195,9 +317,8 @@ class Ledger:
                 if has_tables:
                     raise LedgerError(f"ledger {self.path} is not a plaquegen ledger "
                                       "(it is an SQLite database with other tables)")
-                for statement in _SCHEMA.split(";"):
-                    if statement.strip():
-                        conn.execute(statement)
+                for statement in _SCHEMA:
+                    conn.execute(statement)
                 conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
                 conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
             conn.execute("COMMIT")
@@ -239,9 +360,28 @@ class Ledger:
         if version > SCHEMA_VERSION:
             raise LedgerError(f"ledger {self.path} was written by a newer plaquegen "
                               f"(schema {version}, this version reads up to {SCHEMA_VERSION})")
-        if version < SCHEMA_VERSION:  # pragma: no cover - no older schema exists yet
+        if version == 1:
+            self._migrate_v1(conn)
+        elif version < SCHEMA_VERSION:
             raise LedgerError(f"ledger {self.path} has an unknown old schema {version}")
         return True
+
+    def _migrate_v1(self, conn: sqlite3.Connection) -> None:
+        """Schema 1 -> 2 in one transaction: new tables; every plaque gets its 'issued' event."""
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            if conn.execute("PRAGMA user_version").fetchone()[0] == 1:
+                for statement in _V2:
+                    conn.execute(statement)
+                conn.execute(f"INSERT INTO event ({_EVENT_COLUMNS}) SELECT issued_at, vin, batch_id, "
+                             "'issued', svg_sha256, number, NULL, NULL, NULL, NULL, NULL, NULL, "
+                             "NULL, 'migrated from schema 1' FROM issue ORDER BY id")
+                conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+            conn.execute("COMMIT")
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
 
     # ----------------------------------------------------------------- public
 
@@ -265,7 +405,7 @@ class Ledger:
                 db.execute("DELETE FROM temp.wanted")
                 db.executemany("INSERT INTO temp.wanted (vin) VALUES (?)", wanted)
                 rows = db.execute(
-                    "SELECT i.vin, i.batch_id, i.issued_at, i.number FROM issue AS i "
+                    "SELECT i.vin, i.batch_id, i.issued_at, i.number, i.total FROM issue AS i "
                     "JOIN temp.wanted AS w ON w.vin = i.vin "
                     "WHERE i.batch_id <> ? AND NOT EXISTS "  # a batch keeps the cars it holds
                     "(SELECT 1 FROM issue AS j WHERE j.vin = i.vin AND j.batch_id = ?) "
@@ -277,11 +417,13 @@ class Ledger:
         except sqlite3.Error as exc:
             raise LedgerError(f"cannot read ledger {self.path}: {exc}") from exc
         result: dict[str, Conflict] = {}
-        for vin, batch, issued_at, number in rows:  # ordered oldest first: last one wins
-            result[vin] = Conflict(vin=vin, batch_id=batch, issued_at=issued_at, number=number)
+        for vin, batch, issued_at, number, total in rows:  # oldest first: last one wins
+            result[vin] = Conflict(vin=vin, batch_id=batch, issued_at=issued_at, number=number,
+                                   total=total)
         return result
 
-    def record(self, issues: Iterable[Issue], replace_batch: str | None = None) -> int:
+    def record(self, issues: Iterable[Issue], replace_batch: str | None = None,
+               batch: BatchRecord | None = None, pin: RegisterPin | None = None) -> int:
         """Record plaques in one transaction; return the number of rows inserted or changed.
 
         The iterable is read and checked completely before the write lock is
@@ -308,11 +450,16 @@ class Ledger:
                                   "in one recording; nothing was recorded")
             seen.add(key)
             rows.append(row)
-        if not rows and replace_batch is None:
+        if not rows and replace_batch is None and batch is None:
             return 0
         written = 0
         with self._write("nothing was recorded"):
             self._refuse_issued_meanwhile([i for i in rows if not i[7]], rows)
+            if pin is not None:
+                self._pin(pin)
+            if batch is not None:
+                self._put_batch(batch)
+            self._history_of_record(rows, replace_batch)
             if replace_batch is not None:
                 db.execute("DELETE FROM temp.wanted")
                 db.executemany("INSERT INTO temp.wanted (vin) VALUES (?)",
@@ -324,6 +471,156 @@ class Ledger:
             db.executemany(_UPSERT, rows)
             written += db.total_changes - before
         return written
+
+    def _history_of_record(self, rows: list[tuple], replace_batch: str | None) -> None:
+        """Events for what a recording changes: issued, remade, reprint, withdrawn."""
+        db = self._db
+        batches = {r[2] for r in rows} | ({replace_batch} if replace_batch else set())
+        old: dict[tuple[str, str], tuple] = {}
+        for b in batches:
+            for vin, number, svg, total, stale in db.execute(
+                    "SELECT vin, number, svg_sha256, total, stale FROM issue WHERE batch_id = ?",
+                    (b,)):
+                old[(vin, b)] = (number, svg, total, stale)
+        now = utc_now()
+        events: list[Event] = []
+        for r in rows:
+            vin, number, batch_id, svg, reprint, total = r[0], r[1], r[2], r[4], r[7], r[12]
+            before = old.get((vin, batch_id))
+            if before is None:
+                events.append(Event(now, vin, batch_id, "reprint" if reprint else "issued", svg,
+                                    number))
+            elif before[:3] != (number, svg, total) or before[3]:
+                why = "number" if before[0] != number or before[2] != total else "artwork"
+                events.append(Event(now, vin, batch_id, "remade", svg, number,
+                                    detail=f"{why} changed (was No. {before[0]} of {before[2]})"))
+        if replace_batch is not None:
+            keep = {r[0] for r in rows if r[2] == replace_batch}
+            for (vin, b), before in sorted(old.items()):
+                if b == replace_batch and vin not in keep:
+                    events.append(Event(now, vin, b, "withdrawn", before[1], before[0],
+                                        detail="no longer in the batch's order file"))
+        self._insert_events(events)
+
+    def _insert_events(self, events: Sequence[Event]) -> None:
+        for e in events:
+            if e.kind not in EVENT_KINDS:
+                raise LedgerError(f"unknown history event {e.kind!r}")
+        self._db.executemany(f"INSERT INTO event ({_EVENT_COLUMNS}) VALUES "
+                             "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                             [e.as_row() for e in events])
+
+    def add_events(self, events: Sequence[Event]) -> None:
+        """Append events to the history in one transaction (sends, releases, ...)."""
+        if events:
+            with self._write("nothing was recorded"):
+                self._insert_events(events)
+
+    def events(self, vin: str | None = None, batch_id: str | None = None) -> list[Event]:
+        """The history, oldest first, optionally of one car and/or one batch."""
+        where, params = [], []
+        if vin is not None:
+            where.append("vin = ?")
+            params.append(vin)
+        if batch_id is not None:
+            where.append("batch_id = ?")
+            params.append(batch_id)
+        sql = f"SELECT {_EVENT_COLUMNS} FROM event"
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        try:
+            rows = self._db.execute(sql + " ORDER BY id", params).fetchall()
+        except sqlite3.Error as exc:
+            raise LedgerError(f"cannot read ledger {self.path}: {exc}") from exc
+        return [Event(*r) for r in rows]
+
+    # ------------------------------------------------------- batch and register
+
+    def _put_batch(self, b: BatchRecord) -> None:
+        self._db.execute(
+            "INSERT INTO batch (batch_id, orders_path, orders_sha256, created_at, updated_at, "
+            "register_sha256, template_sha256, complete) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT (batch_id) DO UPDATE SET orders_path = excluded.orders_path, "
+            "orders_sha256 = excluded.orders_sha256, updated_at = excluded.updated_at, "
+            "register_sha256 = excluded.register_sha256, "
+            "template_sha256 = excluded.template_sha256, complete = excluded.complete",
+            (b.batch_id, b.orders_path, b.orders_sha256, b.created_at, b.updated_at,
+             b.register_sha256, b.template_sha256, int(b.complete)))
+
+    def batch_record(self, batch_id: str) -> BatchRecord | None:
+        """Where batch ``batch_id`` came from, or None for a batch this ledger does not know."""
+        try:
+            r = self._db.execute(
+                "SELECT batch_id, orders_path, orders_sha256, created_at, updated_at, "
+                "register_sha256, template_sha256, complete FROM batch WHERE batch_id = ?",
+                (batch_id,)).fetchone()
+        except sqlite3.Error as exc:
+            raise LedgerError(f"cannot read ledger {self.path}: {exc}") from exc
+        return None if r is None else BatchRecord(*r[:7], bool(r[7]))
+
+    def _pin(self, pin: RegisterPin) -> None:
+        current = self.register_pin()
+        if current is None:
+            self._db.execute("INSERT INTO register_pin (id, sha256, total, demo, source, pinned_at) "
+                             "VALUES (1, ?, ?, ?, ?, ?)",
+                             (pin.sha256, pin.total, int(pin.demo), pin.source, pin.pinned_at))
+
+    def register_pin(self) -> RegisterPin | None:
+        """The register this ledger's numbers come from; None before the first batch."""
+        r = self._db.execute("SELECT sha256, total, demo, source, pinned_at FROM register_pin "
+                             "WHERE id = 1").fetchone()
+        return None if r is None else RegisterPin(r[0], r[1], bool(r[2]), r[3], r[4])
+
+    def adopt_register(self, pin: RegisterPin, renumbered: Sequence[tuple[Issue, int, int]]) -> None:
+        """Adopt a corrected register: the new pin, and each (issue, new number, new total)
+        marked to be made again, with a 'renumbered' event. One transaction."""
+        with self._write("the register was not adopted"):
+            self._db.execute("DELETE FROM register_pin")
+            self._db.execute("INSERT INTO register_pin (id, sha256, total, demo, source, pinned_at) "
+                             "VALUES (1, ?, ?, ?, ?, ?)",
+                             (pin.sha256, pin.total, int(pin.demo), pin.source, pin.pinned_at))
+            now = utc_now()
+            for issue, number, total in renumbered:
+                self._db.execute("UPDATE issue SET stale = 1 WHERE vin = ? AND batch_id = ?",
+                                 (issue.vin, issue.batch_id))
+                self._insert_events([Event(
+                    now, issue.vin, issue.batch_id, "renumbered", issue.svg_sha256, number,
+                    detail=f"register {pin.sha256[:12]} adopted: No. {issue.number} of "
+                           f"{issue.total} becomes No. {number} of {total}; make the plaque again")])
+
+    # ------------------------------------------------------------------ answers
+
+    def record_answers(self, batch_id: str, answers: Sequence[Event]) -> list[str]:
+        """Append owners' answers (kind 'answer') and set each plaque's state to its newest
+        answer for its current artwork (by the owner's time, then by when it was read).
+        Returns the VINs whose state was set."""
+        vins = sorted({a.vin for a in answers})
+        with self._write("no answer recorded"):
+            for a in answers:
+                if a.kind != "answer" or a.batch_id != batch_id:
+                    raise LedgerError(f"not an answer of batch {batch_id}: {a.kind} {a.vin}")
+                if self._db.execute("SELECT 1 FROM issue WHERE vin = ? AND batch_id = ?",
+                                    (a.vin, batch_id)).fetchone() is None:
+                    raise LedgerError(f"VIN {a.vin} was not issued in batch {batch_id}; "
+                                      "no answer recorded")
+            self._insert_events(answers)
+            for vin in vins:
+                self._settle(vin, batch_id)
+        return vins
+
+    def _settle(self, vin: str, batch_id: str) -> None:
+        """A plaque's approval state = its newest answer for the artwork it has now."""
+        svg = self._db.execute("SELECT svg_sha256 FROM issue WHERE vin = ? AND batch_id = ?",
+                               (vin, batch_id)).fetchone()[0]
+        rows = self._db.execute(
+            f"SELECT {_EVENT_COLUMNS} FROM event WHERE vin = ? AND batch_id = ? AND kind = 'answer' "
+            "AND svg_sha256 = ? ORDER BY coalesce(owner_at, at), at, id", (vin, batch_id, svg)).fetchall()
+        if not rows:
+            return
+        e = Event(*rows[-1])
+        self._db.execute("UPDATE issue SET approval_state = ?, approved_by = ?, approved_at = ?, "
+                         "approval_changes = ? WHERE vin = ? AND batch_id = ?",
+                         (e.decision, e.name or None, e.when, e.changes or None, vin, batch_id))
 
     def _refuse_issued_meanwhile(self, rows: list[tuple], all_rows: list[tuple]) -> None:
         """Inside the write transaction, refuse what would break one car = one number:
@@ -350,8 +647,9 @@ class Ledger:
                                   "again to refuse them (or use --reprint)")
             moved = db.execute(
                 "SELECT w.vin, w.number, i.vin, i.number, i.batch_id FROM issue AS i "
-                "JOIN temp.wanted AS w ON (w.vin = i.vin AND w.number <> i.number) "
-                "OR (w.number = i.number AND w.vin <> i.vin) ORDER BY w.vin LIMIT 1").fetchone()
+                "JOIN temp.wanted AS w ON ((w.vin = i.vin AND w.number <> i.number) "
+                "OR (w.number = i.number AND w.vin <> i.vin)) AND i.stale = 0 "
+                "AND i.batch_id <> w.batch_id ORDER BY w.vin LIMIT 1").fetchone()
             if moved:
                 vin, number, other_vin, other_number, batch = moved
                 raise LedgerError(f"car {vin} would be No. {number}, but batch {batch} issued "
@@ -369,7 +667,7 @@ class Ledger:
         if vin is not None:
             where.append("vin = ?")
             params.append(vin)
-        sql = f"SELECT {_COLUMNS} FROM issue"
+        sql = f"SELECT {_COLUMNS}, stale FROM issue"
         if where:
             sql += " WHERE " + " AND ".join(where)
         sql += " ORDER BY batch_id, number, vin"
@@ -377,8 +675,8 @@ class Ledger:
             rows = self._db.execute(sql, params).fetchall()
         except sqlite3.Error as exc:
             raise LedgerError(f"cannot read ledger {self.path}: {exc}") from exc
-        return [Issue(r[0], r[1], r[2], r[3], r[4], r[5], r[6], bool(r[7]), r[8], r[9], r[10], r[11])
-                for r in rows]
+        return [Issue(r[0], r[1], r[2], r[3], r[4], r[5], r[6], bool(r[7]), r[8], r[9], r[10], r[11],
+                      r[12], bool(r[13])) for r in rows]
 
     def batches(self) -> list[tuple[str, int, str, str]]:
         """(batch_id, plaque count, first issued_at, last issued_at), oldest batch first."""
@@ -419,6 +717,33 @@ class Ledger:
                 raise
         except sqlite3.Error as exc:
             raise LedgerError(f"cannot write to ledger {self.path}: {exc}; {nothing_done}") from exc
+        self.backup()
+
+    @property
+    def backup_dir(self) -> Path:
+        return self.path.parent / (self.path.name + ".backups")
+
+    def backup(self) -> Path:
+        """A consistent copy made with SQLite's backup API, rotated: ``<ledger>.backups/1.sqlite``
+        is the newest of the last BACKUPS_KEPT."""
+        folder = self.backup_dir
+        try:
+            folder.mkdir(exist_ok=True)
+            for k in range(BACKUPS_KEPT - 1, 0, -1):
+                older = folder / f"{k}.sqlite"
+                if older.exists():
+                    os.replace(older, folder / f"{k + 1}.sqlite")
+            tmp = folder / ".new.sqlite.tmp"
+            tmp.unlink(missing_ok=True)
+            dst = sqlite3.connect(tmp)
+            try:
+                self._db.backup(dst)
+            finally:
+                dst.close()
+            os.replace(tmp, folder / "1.sqlite")
+        except (OSError, sqlite3.Error) as exc:
+            raise LedgerError(f"cannot write the ledger backup in {folder}: {exc}") from exc
+        return folder / "1.sqlite"
 
     def close(self) -> None:
         if self._conn is not None:
@@ -480,4 +805,4 @@ def _issue_row(issue: Issue) -> tuple:
             issue.proof_sha256, _utc_seconds(issue.issued_at, "issued_at"), int(bool(issue.reprint)),
             issue.approval_state, issue.approved_by,
             None if issue.approved_at is None else _utc_seconds(issue.approved_at, "approved_at"),
-            issue.approval_changes)
+            issue.approval_changes, int(issue.total))

@@ -4,6 +4,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 
+def pad_number(number: int, total: int) -> str:
+    """A build number zero-padded to the width of the total ('0462' of 6309): the one rule for
+    file names, listings and slot labels, so a directory listing sorts in build order."""
+    return f"{number:0{len(str(total))}d}"
+
+
 @dataclass(frozen=True)
 class Order:
     """One accepted order line, as read from the order CSV.

@@ -22,7 +22,7 @@ def make_issues(batch_id: str, numbers, issued_at: str = "2025-09-14T10:22:03Z",
                 reprint: bool = False, prefix: str = "WBSUR9C5") -> list[Issue]:
     return [Issue(vin=vin(n, prefix), number=n, batch_id=batch_id, order_id=f"{batch_id}-{n}",
                   svg_sha256=f"{n:064x}", proof_sha256=f"{n + 1:064x}",
-                  issued_at=issued_at, reprint=reprint)
+                  issued_at=issued_at, reprint=reprint, total=6309)
             for n in numbers]
 
 
@@ -40,7 +40,7 @@ def test_new_ledger_has_schema_version_wal_and_parent_dirs(tmp_path):
         assert ledger.batches() == []
     with sqlite3.connect(path) as conn:
         assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-        assert conn.execute("PRAGMA user_version").fetchone()[0] == 1
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == 2
         assert conn.execute("PRAGMA application_id").fetchone()[0] == 0x504C5147
     with Ledger(path) as ledger:  # reopening an existing ledger works
         assert ledger.issues() == []
@@ -55,7 +55,7 @@ def test_conflicts_name_the_other_batch_and_its_date(tmp_path):
         assert set(found) == {vin(462), vin(463)}
         c = found[vin(462)]
         assert c == Conflict(vin=vin(462), batch_id="2025-09", issued_at="2025-09-14T10:22:03Z",
-                             number=462)
+                             number=462, total=6309)
         assert c.reason == ("already issued in batch 2025-09 on 2025-09-14 (No. 0462); "
                             "use --reprint to make it again")
 
