@@ -1,181 +1,114 @@
-"""Approval round-trip: read the owners' returned proofs, release only approved plaques.
+"""The owners' answers: read returned proofs, keep every answer, release only approved plaques.
 
-Owners tick the approval checkbox of their proof PDF (or write requested
-changes into its text field) and send it back, usually renamed. Three steps:
+Owners tick the approval checkbox of their proof PDF (or write requested changes into its
+text field) and send it back, usually renamed, often by mail.
 
-* :func:`record_approvals` reads returned PDFs (pypdf, through
-  :func:`proof.read_proof`), identifies each plaque from the PDF's own hidden
-  ``plaquegen_id`` field / document Subject (never from the file name),
-  checks that the proof belongs to this batch and still matches the engrave
-  file the owner saw (``svg_sha256`` of proof == manifest == file on disk ==
-  ledger), and records the answer in the ledger. Files are read in file-name
-  order; for one plaque the last answer read wins. A proof that is ticked
-  *and* carries change text counts as "changes requested". A PDF that is not
-  ours, belongs to another batch, cannot be read, or does not match is
-  refused with a reason and changes nothing. ``approvals.csv`` in the batch
-  folder then shows every plaque of the batch with its latest state.
-* :func:`release` lays out only the approved plaques onto fresh sheets in
-  ``<batch>/released/`` (``sheets/``, ``engrave/``, ``job-sheet.pdf``,
-  ``manifest.csv``, ``README.txt``). The folder is built aside and swapped in
-  whole, so the shop never sees a mix of an old and a new release. Before a
-  plaque is placed, its engrave file, the manifest, the ledger's approved
-  checksum and the plaque re-composed with the same library code must all
-  have the same sha256: the geometry on the released sheets is byte for byte
-  what the owner approved. Anything else is refused with a reason.
-* :func:`batch_status` tells where each plaque stands.
-
-The ledger is the record of the approval state (an approval there is only
-valid for the ``svg_sha256`` it was given for: re-making a batch with changed
-artwork clears it). ``approvals.csv`` adds what the ledger has no column for:
-the owner's own date and the returned file's name.
+* :func:`record_approvals` reads returned proofs (files, folders; see :class:`Returned` for
+  what the mailbox readers hand in), identifies each plaque from the PDF's own hidden
+  ``plaquegen_id`` (never from the file name), checks that it belongs to this batch and still
+  matches the engrave file the owner saw, and appends every answer to the ledger's history.
+  A plaque's state is its **newest** answer for its current artwork, by the time the owner made
+  it (the mail's Date, else the PDF's modification date, else the file's time), never by file
+  name; two differing answers for one plaque in one run are reported. An answer that takes back
+  a released plaque rebuilds ``released/`` at once without it.
+* :func:`release` = verify + emit: the approved plaques are made again with the batch's own
+  template and placed only if engrave file, manifest, ledger and the re-made plaque have the
+  same sha256; then the same emitter as the batch writes ``released/`` (built aside, swapped in
+  whole).
+* :func:`record_by_hand` records an answer given by phone, in a reply or on paper.
 """
 from __future__ import annotations
 
-import csv
 import json
 import os
 import shutil
-import unicodedata
 import tempfile
-from dataclasses import dataclass, field
+import unicodedata
+import warnings
+from dataclasses import dataclass, field, replace
+from datetime import datetime
 from io import BytesIO
 from pathlib import Path
 from typing import Iterable, Sequence
 
-from .files import (atomic_write_bytes, csv_bytes, read_csv, sha256_bytes, sheet_cell, sync_folder,
-                    unsheet_cell)
-from .ledger import Issue, Ledger, LedgerError, utc_now
+from pypdf import PdfReader
 
-__all__ = ["ApprovalError", "Answer", "PlaqueState", "BatchFolder", "ApprovalsResult",
-           "ReleaseResult", "open_batch", "find_pdfs", "read_answer", "record_approvals",
-           "batch_status", "release", "counts", "APPROVED", "CHANGES", "WAITING",
-           "APPROVALS_FIELDS", "RELEASED_DIR"]
+from .batchdir import (APPROVALS, RELEASED, BatchFolder, ManifestRow, kept_template, open_batch as _open_dir,
+                       read_inside, write_history)
+from .clock import format_utc, parse_utc, today, utc_now
+from .compose import Composer
+from .emit import EmitContext, emit, finish
+from .errors import PlaquegenError
+from .files import atomic_write_bytes, csv_bytes, read_csv, sha256_bytes, sheet_cell, sync_folder
+from .ledger import Event, Issue, Ledger
+from .proof import field_suffix, read_proof
+from .records import Numbered, Order
+from .svgout import plaque_svg
+from .template import load_template
+
+__all__ = ["ApprovalError", "Answer", "Returned", "PlaqueState", "ApprovalsResult",
+           "ReleaseResult", "StatusResult", "find_pdfs", "returned_files", "read_answer",
+           "record_approvals", "record_by_hand", "batch_status", "release", "counts", "APPROVED",
+           "CHANGES", "WAITING", "REFUSED", "APPROVALS_FIELDS", "RELEASED_DIR", "batch_ledger"]
 
 APPROVED = "approved"
 CHANGES = "changes requested"
 WAITING = "waiting"
 NO_ANSWER = "no answer"
 REFUSED = "refused"
+DUPLICATE = "already recorded"
+RELEASED_DIR = RELEASED
 
 APPROVALS_FIELDS = ("number", "vin", "order_id", "label", "state", "changes", "name", "date",
                     "source", "read_at", "svg_sha256")
-RELEASED_DIR = "released"
-RELEASE_FIELDS = ("order_id", "vin", "number", "total", "label", "market", "svg", "svg_sha256",
-                  "sheet", "slot", "approved_by", "approved_at")
-_MANIFEST_NEEDS = {"order_id", "vin", "number", "total", "label", "svg", "svg_sha256"}
 _IDENTITY_KEYS = {"batch_id": str, "vin": str, "number": int, "total": int, "svg_sha256": str}
 _OFF = ("", "/Off", "Off")
+MAX_PDF_BYTES = 50 * 1024 * 1024
 
 
-class ApprovalError(Exception):
+class ApprovalError(PlaquegenError):
     """A fatal problem (no batch, no ledger, bad template); str() is one sentence."""
 
 
-# ---------------------------------------------------------------------------
-# The batch folder.
-
-@dataclass(frozen=True)
-class ManifestRow:
-    order_id: str
-    vin: str
-    number: int
-    total: int
-    label: str
-    market: str
-    svg: str
-    svg_sha256: str
-    proof: str
+def batch_ledger(folder: Path, ledger: str | os.PathLike | None) -> Path:
+    """The ledger of a batch folder: as given, else the one beside the folder."""
+    path = Path(ledger) if ledger else Path(folder).resolve().parent / "ledger.sqlite"
+    if not path.is_file():
+        raise ApprovalError(f"ledger {path} does not exist; pass the batch's ledger with --ledger "
+                            "(or rebuild it with 'plaquegen ledger --rebuild').")
+    return path
 
 
-@dataclass(frozen=True)
-class BatchFolder:
-    """A batch output folder: its id (the folder's name), manifest rows and ledger file."""
-
-    folder: Path
-    batch_id: str
-    ledger: Path
-    rows: tuple[ManifestRow, ...]
-
-    def row(self, vin: str) -> ManifestRow | None:
-        return next((r for r in self.rows if r.vin == vin), None)
-
-
-def open_batch(folder: str | os.PathLike, ledger: str | os.PathLike | None = None) -> BatchFolder:
-    """Check that ``folder`` is a batch folder and find its ledger (default: ../ledger.sqlite)."""
-    folder = Path(folder).resolve()
-    if not folder.is_dir():
-        raise ApprovalError(f"{folder} is not a folder.")
-    manifest = folder / "manifest.csv"
-    if not manifest.is_file():
-        raise ApprovalError(f"{folder} is not a plaquegen batch folder (it has no manifest.csv).")
+def _open(folder, ledger) -> tuple[BatchFolder, Path]:
     try:
-        rows = read_csv(manifest)
-    except (OSError, UnicodeDecodeError, csv.Error) as e:
-        raise ApprovalError(f"cannot read {manifest}: {e}.") from None
-    if rows and not _MANIFEST_NEEDS <= set(rows[0]):
-        raise ApprovalError(f"{manifest} is not a plaquegen manifest (columns "
-                            f"{', '.join(sorted(_MANIFEST_NEEDS - set(rows[0])))} are missing).")
-    parsed = []
-    for i, r in enumerate(rows, start=2):
-        try:
-            parsed.append(ManifestRow(unsheet_cell(r["order_id"]), r["vin"], int(r["number"]),
-                                      int(r["total"]), r["label"], r.get("market") or "", r["svg"],
-                                      r["svg_sha256"], r.get("proof") or ""))
-        except (TypeError, ValueError):
-            raise ApprovalError(f"{manifest} line {i} is damaged (number or total is not a "
-                                "whole number).") from None
-    ledger_path = Path(ledger) if ledger else folder.parent / "ledger.sqlite"
-    if not ledger_path.is_file():
-        raise ApprovalError(f"ledger {ledger_path} does not exist; pass the batch's ledger with "
-                            "--ledger.")
-    return BatchFolder(folder, folder.name, ledger_path,
-                       tuple(sorted(parsed, key=lambda r: (r.number, r.vin))))
+        batch = _open_dir(folder)
+    except PlaquegenError as e:
+        raise ApprovalError(str(e)) from None
+    return batch, batch_ledger(batch.folder, ledger)
 
 
-def _open_ledger(batch: BatchFolder) -> Ledger:
-    try:
-        return Ledger(batch.ledger)
-    except LedgerError as e:
-        raise ApprovalError(str(e).rstrip(".") + ".") from None
-
-
-def _issues(batch: BatchFolder, ledger: Ledger) -> dict[str, Issue]:
-    try:
-        issues = {i.vin: i for i in ledger.issues(batch_id=batch.batch_id)}
-    except LedgerError as e:
-        raise ApprovalError(str(e).rstrip(".") + ".") from None
+def _issues(batch: BatchFolder, ledger: Ledger, ledger_path: Path) -> dict[str, Issue]:
+    issues = {i.vin: i for i in ledger.issues(batch_id=batch.batch_id)}
     if batch.rows and not issues:
-        raise ApprovalError(f"ledger {batch.ledger} has no plaques of batch {batch.batch_id}; "
+        raise ApprovalError(f"ledger {ledger_path} has no plaques of batch {batch.batch_id}; "
                             "is it the ledger this batch was made with?")
     return issues
 
 
 # ---------------------------------------------------------------------------
-# Reading one returned proof.
+# What comes back.
 
 @dataclass(frozen=True)
-class Answer:
-    """What one returned PDF says, or why it was refused.
+class Returned:
+    """One returned file: a display name ("inbox/x.pdf", "mail.eml!proof.pdf"), its bytes, and
+    the time the owner sent it when known (a mail's Date, ISO UTC); mtime: the file's time.
+    error: why it could not be read (then data is empty)."""
 
-    outcome: "approved", "changes requested", "no answer" (neither ticked nor
-    any change text: recorded as nothing) or "refused" (reason says why).
-    note: something the admin should know about an accepted answer.
-    """
-
-    file: Path
-    outcome: str
-    vin: str = ""
-    number: int = 0
-    label: str = ""
-    changes: str = ""
-    name: str = ""
-    date: str = ""
-    reason: str = ""
-    note: str = ""
-
-    @property
-    def accepted(self) -> bool:
-        return self.outcome in (APPROVED, CHANGES)
+    name: str
+    data: bytes
+    received_at: str | None = None
+    mtime: str | None = None
+    error: str = ""
 
 
 def find_pdfs(inputs: Iterable[str | os.PathLike]) -> list[Path]:
@@ -192,17 +125,87 @@ def find_pdfs(inputs: Iterable[str | os.PathLike]) -> list[Path]:
     return sorted(found.values(), key=lambda f: (f.name, str(f)))
 
 
-def read_answer(batch: BatchFolder, path: Path, issues: dict[str, Issue]) -> Answer:
+def returned_files(paths: Sequence[Path]) -> list[Returned]:
+    out = []
+    for p in paths:
+        try:
+            st = p.stat()
+            if st.st_size > MAX_PDF_BYTES:
+                out.append(Returned(str(p), b"", error=f"larger than {MAX_PDF_BYTES >> 20} MB"))
+                continue
+            out.append(Returned(str(p), p.read_bytes(),
+                                mtime=format_utc(datetime.fromtimestamp(st.st_mtime).astimezone())))
+        except OSError as e:
+            out.append(Returned(str(p), b"", error=f"cannot read the file ({e.strerror or e})"))
+    return out
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What one returned PDF says, or why it was refused.
+
+    outcome: "approved", "changes requested", "no answer" (neither ticked nor any change
+    text: recorded as nothing), "already recorded" (this very file was read before) or
+    "refused" (reason says why). owner_at: when the owner made it (ISO UTC), if known.
+    """
+
+    file: Path
+    outcome: str
+    vin: str = ""
+    number: int = 0
+    label: str = ""
+    changes: str = ""
+    name: str = ""
+    date: str = ""
+    reason: str = ""
+    note: str = ""
+    owner_at: str | None = None
+    source_sha256: str = ""
+
+    @property
+    def accepted(self) -> bool:
+        return self.outcome in (APPROVED, CHANGES)
+
+
+def _pdf_time(reader: PdfReader) -> tuple[str | None, str | None]:
+    """(creation, modification) date of a PDF as ISO UTC, where present and readable."""
+    out = []
+    for key in ("/CreationDate", "/ModDate"):
+        raw = str((reader.metadata or {}).get(key) or "")
+        out.append(_pdf_date(raw))
+    return out[0], out[1]
+
+
+def _pdf_date(raw: str) -> str | None:
+    """D:YYYYMMDDHHmmSS+HH'mm' -> ISO UTC."""
+    s = raw[2:] if raw.startswith("D:") else raw
+    digits = "".join(ch for ch in s[:14] if ch.isdigit())
+    if len(digits) < 8:
+        return None
+    digits = digits.ljust(14, "0")
+    tz = s[14:].replace("'", "")
+    iso = f"{digits[:4]}-{digits[4:6]}-{digits[6:8]}T{digits[8:10]}:{digits[10:12]}:{digits[12:14]}"
+    if tz[:1] in "+-" and len(tz) >= 3:
+        iso += f"{tz[:3]}:{tz[3:5] or '00'}"
+    dt = parse_utc(iso)
+    return None if dt is None else format_utc(dt)
+
+
+def _later_than_proof(times: tuple[str | None, str | None]) -> str | None:
+    created, modified = times
+    return modified if modified and created and modified > created else None
+
+
+def read_answer(batch: BatchFolder, item: Returned, issues: dict[str, Issue]) -> Answer:
     """Read and check one returned proof against the batch; never raises for a bad file."""
-    from .proof import read_proof
+    path = Path(item.name)
 
     def refuse(reason: str, **kw) -> Answer:
         return Answer(path, REFUSED, reason=reason, **kw)
 
-    try:
-        data = path.read_bytes()
-    except OSError as e:
-        return refuse(f"cannot read the file ({e.strerror or e})")
+    data = item.data
+    if item.error:
+        return refuse(item.error)
     if b"%PDF-" not in data[:1024]:
         return refuse("not a PDF file")
     if b"%%EOF" not in data[-1024:]:
@@ -211,6 +214,7 @@ def read_answer(batch: BatchFolder, path: Path, issues: dict[str, Issue]) -> Ans
         from pypdf import PdfReader
 
         reader = PdfReader(BytesIO(data))
+        modified = _pdf_time(reader)
         if reader.is_encrypted and not reader.decrypt(""):
             return refuse("the PDF is password-protected; ask the owner to return it without "
                           "a password")
@@ -252,6 +256,11 @@ def read_answer(batch: BatchFolder, path: Path, issues: dict[str, Issue]) -> Ans
         return refuse("the proof's artwork checksum differs from the manifest (tampered, or the "
                       "batch was made again after this proof: send the owner the new proof)", **who)
     on_disk = _file_sha(batch.folder, row.svg)
+    if not fields:
+        guess = f" (it is most likely No. {row.label}, {vin})" if row else ""
+        return refuse(f"the proof has lost its form (flattened, printed or scanned){guess}; record "
+                      f"the owner's answer by hand with 'plaquegen answer {batch.folder} {vin} "
+                      "approve|changes TEXT --by HOW'", **who)
     if on_disk != sha:
         why = "is missing" if on_disk is None else "was changed after the proof was made"
         return refuse(f"the engrave file {row.svg} {why}; the owner did not see what would be "
@@ -264,8 +273,6 @@ def read_answer(batch: BatchFolder, path: Path, issues: dict[str, Issue]) -> Ans
                       "after this proof?)", **who)
 
     # What does the owner say? Only this plaque's own form counts.
-    from .proof import field_suffix
-
     suffix = field_suffix(vin)
     others = sorted(k[len("approve_"):] for k in fields if k.startswith("approve_")
                     and k != f"approve_{suffix}")
@@ -282,7 +289,8 @@ def read_answer(batch: BatchFolder, path: Path, issues: dict[str, Issue]) -> Ans
         if answer["approved"] and not ticked else ""
     changes = _clean(answer["changes"])
     name, date = _clean(answer["name"]), _clean(answer["date"])
-    common = dict(who, changes=changes, name=name, date=date)
+    common = dict(who, changes=changes, name=name, date=date, source_sha256=sha256_bytes(data),
+                  owner_at=item.received_at or _later_than_proof(modified) or item.mtime)
     if changes:
         note = "ticked AND change text given: treated as changes requested" if ticked else ""
         return Answer(path, CHANGES, note=note or odd, **common)
@@ -325,19 +333,8 @@ def _clean(text) -> str:
 
 
 def _file_sha(folder: Path, rel: str) -> str | None:
-    data = _read_inside(folder, rel)
+    data = read_inside(folder, rel)
     return None if data is None else sha256_bytes(data)
-
-
-def _read_inside(folder: Path, rel: str) -> bytes | None:
-    """Bytes of ``folder/rel`` if it is a file inside ``folder`` (the manifest is not trusted)."""
-    p = (folder / rel).resolve()
-    if folder not in p.parents:
-        return None
-    try:
-        return p.read_bytes()
-    except OSError:
-        return None
 
 
 # ---------------------------------------------------------------------------
@@ -357,6 +354,7 @@ class PlaqueState:
     source: str = ""
     read_at: str = ""
     released: bool = False
+    earlier: str = ""  # "approved an earlier version" when only an older artwork was answered
 
 
 def counts(states: Sequence[PlaqueState]) -> dict[str, int]:
@@ -367,58 +365,50 @@ def counts(states: Sequence[PlaqueState]) -> dict[str, int]:
     return out
 
 
-def _states(batch: BatchFolder, issues: dict[str, Issue],
-            answers: dict[str, Answer] | None = None, read_at: str = "") -> list[PlaqueState]:
-    """Each manifest row's state from the ledger; date/source from this run or approvals.csv."""
-    previous = _previous_approvals(batch.folder)
+def _states(batch: BatchFolder, issues: dict[str, Issue], events: list[Event]) -> list[PlaqueState]:
+    """Each manifest row's state: the newest answer for its artwork (as the ledger settled it)."""
     released = released_plaques(batch.folder)
+    answers: dict[str, list[Event]] = {}
+    for e in events:
+        if e.kind == "answer":
+            answers.setdefault(e.vin, []).append(e)
     out = []
     for r in batch.rows:
         issue = issues.get(r.vin)
+        mine = sorted((e for e in answers.get(r.vin, []) if e.svg_sha256 == r.svg_sha256),
+                      key=lambda e: (e.when, e.at))
+        older = [e for e in answers.get(r.vin, []) if e.svg_sha256 != r.svg_sha256]
         state = WAITING
         if issue is not None and issue.svg_sha256 == r.svg_sha256 and issue.number == r.number \
                 and issue.approval_state in (APPROVED, CHANGES):
             state = issue.approval_state
         base = dict(number=r.number, vin=r.vin, order_id=r.order_id, label=r.label,
                     svg_sha256=r.svg_sha256, state=state,
-                    released=state == APPROVED and released.get(r.vin) == r.svg_sha256)
-        if state == WAITING:
+                    released=state == APPROVED and released.get(r.vin) == r.svg_sha256,
+                    earlier=(f"{older[-1].decision} an earlier version" if older and not mine else ""))
+        if state == WAITING or not mine:
             out.append(PlaqueState(**base))
             continue
-        new = (answers or {}).get(r.vin)
-        old = previous.get(r.vin, {})
-        if new is not None:
-            date, source = new.date, new.file.name
-        elif old.get("svg_sha256") == r.svg_sha256 and old.get("state") == state:
-            date, source = unsheet_cell(old.get("date", "")), unsheet_cell(old.get("source", ""))
-        else:
-            date, source = "", ""
-        out.append(PlaqueState(**base, changes=issue.approval_changes or "",
-                               name=issue.approved_by or "", date=date, source=source,
-                               read_at=issue.approved_at or read_at))
+        e = mine[-1]
+        out.append(PlaqueState(**base, changes=e.changes or "", name=e.name or "",
+                               date=e.owner_date or "", source=e.source or "", read_at=e.at))
     return out
-
-
-def _previous_approvals(folder: Path) -> dict[str, dict]:
-    try:
-        return {r.get("vin", ""): r for r in read_csv(folder / "approvals.csv")}
-    except (OSError, UnicodeDecodeError, csv.Error):
-        return {}
 
 
 def released_plaques(folder: Path) -> dict[str, str]:
     """VIN -> svg_sha256 of what the current released/ folder holds."""
     try:
         return {r["vin"]: r.get("svg_sha256", "") for r in
-                read_csv(folder / RELEASED_DIR / "manifest.csv")}
-    except (OSError, UnicodeDecodeError, csv.Error, KeyError):
+                read_csv(folder / RELEASED / "manifest.csv")}
+    except (OSError, UnicodeDecodeError, KeyError, ValueError):
         return {}
 
 
 def approvals_csv(states: Sequence[PlaqueState]) -> bytes:
     return csv_bytes(APPROVALS_FIELDS, [
-        (s.number, s.vin, sheet_cell(s.order_id), s.label, s.state, sheet_cell(s.changes),
-         sheet_cell(s.name), sheet_cell(s.date), sheet_cell(s.source), s.read_at, s.svg_sha256)
+        (s.number, s.vin, sheet_cell(s.order_id), s.label, s.state if not s.earlier else
+         f"{s.state} ({s.earlier})", sheet_cell(s.changes), sheet_cell(s.name),
+         sheet_cell(s.date), sheet_cell(s.source), s.read_at, s.svg_sha256)
         for s in states])
 
 
@@ -430,18 +420,22 @@ class StatusResult:
     stale_release: list[str] = field(default_factory=list)  # VINs in released/ not approved now
 
 
+def _load(batch: BatchFolder, ledger_path: Path) -> tuple[dict[str, Issue], list[Event]]:
+    with Ledger(ledger_path) as led:
+        return _issues(batch, led, ledger_path), led.events(batch_id=batch.batch_id)
+
+
 def batch_status(folder: str | os.PathLike, ledger: str | os.PathLike | None = None) -> StatusResult:
-    batch = open_batch(folder, ledger)
-    with _open_ledger(batch) as led:
-        issues = _issues(batch, led)
-    states = _states(batch, issues)
+    batch, ledger_path = _open(folder, ledger)
+    issues, events = _load(batch, ledger_path)
+    states = _states(batch, issues, events)
     approved = {s.vin: s.svg_sha256 for s in states if s.state == APPROVED}
     stale = sorted(v for v, sha in released_plaques(batch.folder).items() if approved.get(v) != sha)
     return StatusResult(batch.batch_id, batch.folder, states, stale)
 
 
 # ---------------------------------------------------------------------------
-# Recording returned proofs.
+# Recording answers.
 
 @dataclass(frozen=True)
 class ApprovalsResult:
@@ -449,39 +443,106 @@ class ApprovalsResult:
     folder: Path
     answers: list[Answer]
     states: list[PlaqueState]
-    recorded: int  # plaques whose state was written to the ledger
+    recorded: int  # answers appended to the history
     csv: Path
+    conflicts: list[str] = field(default_factory=list)  # differing answers for one plaque
+    withdrawn: list[str] = field(default_factory=list)  # VINs taken out of released/
+    release: "ReleaseResult | None" = None
 
 
-def record_approvals(folder: str | os.PathLike, inputs: Iterable[str | os.PathLike],
-                     ledger: str | os.PathLike | None = None) -> ApprovalsResult:
-    """Read returned proofs, record the answers in the ledger, write approvals.csv."""
-    batch = open_batch(folder, ledger)
-    files = find_pdfs(inputs)
-    if not files:
+def _answer_event(batch_id: str, a: Answer, svg_sha: str, read_at: str, source: str) -> Event:
+    return Event(read_at, a.vin, batch_id, "answer", svg_sha, a.number, decision=a.outcome,
+                 owner_at=a.owner_at, name=a.name or None, owner_date=a.date or None,
+                 changes=a.changes or None, source=source, source_sha256=a.source_sha256 or None)
+
+
+def record_approvals(folder: str | os.PathLike, inputs: Iterable,
+                     ledger: str | os.PathLike | None = None,
+                     returned: Sequence[Returned] | None = None) -> ApprovalsResult:
+    """Read returned proofs (paths, or already collected ``returned`` items), append every
+    answer to the history, settle each plaque on its newest answer, write approvals.csv, and
+    rebuild released/ at once if an answer took a released plaque back."""
+    batch, ledger_path = _open(folder, ledger)
+    items = list(returned or []) + returned_files(find_pdfs(inputs or []))
+    if not items:
         raise ApprovalError("no PDF files were found in the paths given.")
     read_at = utc_now()
-    with _open_ledger(batch) as led:
-        issues = _issues(batch, led)
-        answers = [read_answer(batch, f, issues) for f in files]
-        latest: dict[str, Answer] = {}
-        for a in answers:  # in file-name order: the last answer for a plaque wins
-            if a.accepted:
-                latest[a.vin] = a
-        try:
-            for vin, a in latest.items():
-                led.set_approval(vin, batch.batch_id, a.outcome, a.name or None, read_at,
-                                 a.changes or None)
-            issues = _issues(batch, led)
-        except LedgerError as e:
-            raise ApprovalError(str(e).rstrip(".") + ".") from None
-    states = _states(batch, issues, latest, read_at)
-    target = batch.folder / "approvals.csv"
-    try:
-        atomic_write_bytes(target, approvals_csv(states))
-    except OSError as e:
-        raise ApprovalError(f"cannot write {target}: {e.strerror or e}.") from None
-    return ApprovalsResult(batch.batch_id, batch.folder, answers, states, len(latest), target)
+    with Ledger(ledger_path) as led:
+        issues = _issues(batch, led, ledger_path)
+        known = {(e.vin, e.source_sha256) for e in led.events(batch_id=batch.batch_id)
+                 if e.kind == "answer" and e.source_sha256}
+        answers = []
+        for item in items:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                a = read_answer(batch, item, issues)
+            if a.accepted and (a.vin, a.source_sha256) in known:
+                a = replace(a, outcome=DUPLICATE, note="this very file was read before")
+            answers.append(a)
+        fresh = [a for a in answers if a.accepted]
+        conflicts = _conflicts(fresh)
+        events = [_answer_event(batch.batch_id, a, issues[a.vin].svg_sha256, read_at, a.file.name)
+                  for a in sorted(fresh, key=lambda a: (a.owner_at or read_at, a.file.name))]
+        before = released_plaques(batch.folder)
+        led.record_answers(batch.batch_id, events)
+        issues = _issues(batch, led, ledger_path)
+        history = led.events(batch_id=batch.batch_id)
+    states = _states(batch, issues, history)
+    target = batch.folder / APPROVALS
+    atomic_write_bytes(target, approvals_csv(states))
+    write_history(batch.folder, history)
+    approved = {s.vin for s in states if s.state == APPROVED}
+    withdrawn = sorted(v for v in before if v not in approved)
+    rel = release(batch.folder, ledger_path) if withdrawn else None
+    if rel is not None:
+        states = rel.states
+    return ApprovalsResult(batch.batch_id, batch.folder, answers, states, len(events), target,
+                           conflicts, withdrawn, rel)
+
+
+def _conflicts(answers: Sequence[Answer]) -> list[str]:
+    by_vin: dict[str, list[Answer]] = {}
+    for a in answers:
+        by_vin.setdefault(a.vin, []).append(a)
+    out = []
+    for vin, group in sorted(by_vin.items()):
+        if len({(a.outcome, a.changes) for a in group}) > 1:
+            group = sorted(group, key=lambda a: (a.owner_at or "", a.file.name))
+            parts = ", ".join(f"{a.file.name} ({a.outcome}, {a.owner_at or 'time unknown'})"
+                              for a in group)
+            out.append(f"{vin}: differing answers {parts}; the newest, {group[-1].file.name}, counts")
+    return out
+
+
+def record_by_hand(folder: str | os.PathLike, vin: str, decision: str, changes: str, by: str,
+                   ledger: str | os.PathLike | None = None, name: str = "") -> PlaqueState:
+    """Record an answer the owner gave outside the form (phone, reply, paper)."""
+    batch, ledger_path = _open(folder, ledger)
+    row = batch.row(vin) or next((r for r in batch.rows if r.vin.endswith(vin[-7:])
+                                  and len(vin) == 7), None)
+    if row is None:
+        raise ApprovalError(f"VIN {vin} is not in batch {batch.batch_id}.")
+    if decision not in (APPROVED, CHANGES):
+        raise ApprovalError(f"the answer must be approve or changes, not {decision!r}.")
+    if decision == CHANGES and not changes.strip():
+        raise ApprovalError("an answer asking for changes needs the text of the changes.")
+    if not by.strip():
+        raise ApprovalError("say how the answer came with --by (e.g. \"phone, 2025-09-14\").")
+    now = utc_now()
+    e = Event(now, row.vin, batch.batch_id, "answer", row.svg_sha256, row.number,
+              decision=decision, owner_at=now, name=_clean(name) or None,
+              changes=_clean(changes) or None, source=f"by hand: {_clean(by)}")
+    with Ledger(ledger_path) as led:
+        before = released_plaques(batch.folder)
+        led.record_answers(batch.batch_id, [e])
+        issues = _issues(batch, led, ledger_path)
+        history = led.events(batch_id=batch.batch_id)
+    states = _states(batch, issues, history)
+    atomic_write_bytes(batch.folder / APPROVALS, approvals_csv(states))
+    write_history(batch.folder, history)
+    if row.vin in before and decision != APPROVED:
+        release(batch.folder, ledger_path)
+    return next(s for s in states if s.vin == row.vin)
 
 
 # ---------------------------------------------------------------------------
@@ -498,76 +559,72 @@ class ReleaseResult:
     removed_stale: bool = False  # an old released/ folder was removed, nothing replaced it
 
 
+def _release_template(batch: BatchFolder, template):
+    kept = kept_template(batch.folder)
+    try:
+        if template is not None or kept is None:
+            return load_template(template)
+        return load_template(*kept)
+    except PlaquegenError as e:
+        raise ApprovalError(str(e)) from None
+
+
 def release(folder: str | os.PathLike, ledger: str | os.PathLike | None = None,
             template: str | os.PathLike | None = None) -> ReleaseResult:
     """Write <batch>/released/ with only the approved, verified plaques (swapped in whole)."""
-    from .artwork import ArtworkError
-    from .batch import write_jobsheet
-    from .compose import Composer
-    from .glyphs import FontError
-    from .sheets import layout, sheet_svg
-    from .svgout import plaque_svg
-    from .template import TemplateError, load_template
-
-    batch = open_batch(folder, ledger)
-    with _open_ledger(batch) as led:
-        issues = _issues(batch, led)
-    states = _states(batch, issues)
+    batch, ledger_path = _open(folder, ledger)
+    issues, events = _load(batch, ledger_path)
+    states = _states(batch, issues, events)
+    tpl = _release_template(batch, template)
     try:
-        tpl = load_template(template)
         composer = Composer.prepare(tpl)
-    except (TemplateError, ArtworkError, FontError) as e:
-        raise ApprovalError(str(e).rstrip(".") + ".") from None
+    except PlaquegenError as e:
+        raise ApprovalError(str(e)) from None
 
-    placed: list[tuple[PlaqueState, ManifestRow, object, bytes]] = []
+    placed: list[tuple[PlaqueState, ManifestRow]] = []
     refused: list[tuple[PlaqueState, str]] = []
     for s in states:
         if s.state != APPROVED:
             continue
         row = batch.row(s.vin)
         approved_sha = issues[s.vin].svg_sha256
-        data = _read_inside(batch.folder, row.svg)
+        data = read_inside(batch.folder, row.svg)
         if data is None:
             refused.append((s, f"engrave file {row.svg} is missing"))
-            continue
-        if sha256_bytes(data) != approved_sha:
+        elif sha256_bytes(data) != approved_sha:
             refused.append((s, f"engrave file {row.svg} differs from the approved artwork "
                                "(changed after approval)"))
-            continue
-        plaque = composer.compose(row.vin, row.number, row.total)
-        if sha256_bytes(plaque_svg(plaque, tpl)) != approved_sha:
+        elif sha256_bytes(plaque_svg(composer.compose(row.vin, row.number, row.total), tpl)) \
+                != approved_sha:
             refused.append((s, "the plaque made again with this template differs from the approved "
                                "artwork (was the batch made with another --template?)"))
-            continue
-        placed.append((s, row, plaque, data))
+        else:
+            placed.append((s, row))
 
-    target = batch.folder / RELEASED_DIR
+    target = batch.folder / RELEASED
+    held_before = released_plaques(batch.folder)
     if not placed:
         removed = target.exists()
         if removed:
             shutil.rmtree(target)  # nothing approved any more: an old release must not linger
+        _log_release(ledger_path, batch, held_before, {})
         return ReleaseResult(batch.batch_id, target, states, [], refused, 0, removed)
 
     c = counts(states)
-    sheets = layout([p for _, _, p, _ in placed], tpl.bed)
-    where = {sl.plaque.vin: (sh.file, sl.index) for sh in sheets for sl in sh.slots}
-    title_id = f"{batch.batch_id} RELEASED"
-    created = utc_now()[:10]
+    title = f"{batch.batch_id} RELEASED"
+    created = today()
     for leftover in batch.folder.glob(".released-*"):  # a killed release's half-built folder
         shutil.rmtree(leftover, ignore_errors=True)
     tmp = Path(tempfile.mkdtemp(prefix=".released-new-", dir=batch.folder))
+    by_vin = {s.vin: s for s, _ in placed}
     try:
-        rows = []
-        for s, row, plaque, data in placed:
-            svg_rel = f"engrave/{Path(row.svg).name}"  # a plain name: the manifest is not trusted
-            atomic_write_bytes(tmp / svg_rel, data)
-            sheet_file, slot = where[row.vin]
-            rows.append((sheet_cell(row.order_id), row.vin, row.number, row.total, row.label, row.market,
-                         svg_rel, issues[row.vin].svg_sha256, sheet_file, slot, sheet_cell(s.name),
-                         s.read_at))
-        for sh in sheets:
-            atomic_write_bytes(tmp / sh.file, sheet_svg(sh, tpl, title_id))
-        atomic_write_bytes(tmp / "manifest.csv", csv_bytes(RELEASE_FIELDS, rows))
+        numbered = [Numbered(Order(0, r.order_id, r.vin), r.vin, r.number, r.total, r.market)
+                    for _, r in placed]
+        ctx = EmitContext(composer, tpl, title, created, tmp, proofs=False)
+        sheets, rows = emit(ctx, numbered, workers=1)
+        rows = [replace(r, proof=next(p.proof for _, p in placed if p.vin == r.vin),
+                        approved_by=by_vin[r.vin].name, approved_at=by_vin[r.vin].read_at)
+                for r in rows]
         notes = (f"RELEASED: only the {len(placed)} owner-approved plaques of batch {batch.batch_id} "
                  f"({len(states)} in the batch: {c[APPROVED]} approved, {c[WAITING]} waiting, "
                  f"{c[CHANGES]} changes requested).",
@@ -576,10 +633,8 @@ def release(folder: str | os.PathLike, ledger: str | os.PathLike | None = None,
         if refused:
             notes += (f"{len(refused)} approved plaque(s) held back: their files no longer match "
                       "the approval.",)
-        write_jobsheet(tmp, tpl, title_id, created,
-                       [(row.label, row.vin, row.order_id, f"engrave/{Path(row.svg).name}",
-                         f"../{row.proof}" if row.proof else "") for _, row, _, _ in placed],
-                       sheets, 0, len(states), notes)
+        finish(tmp, tpl, title, created, rows, sheets, 0, len(states), notes, released=True,
+               proof_prefix="../")
         atomic_write_bytes(tmp / "README.txt", _readme(batch.batch_id, len(placed), len(sheets),
                                                        created).encode("utf-8"))
         sync_folder(tmp)
@@ -589,10 +644,24 @@ def release(folder: str | os.PathLike, ledger: str | os.PathLike | None = None,
     finally:
         if tmp.exists():
             shutil.rmtree(tmp, ignore_errors=True)
-    released = [s for s, *_ in placed]
-    states = [PlaqueState(**{**s.__dict__, "released": s in released}) for s in states]
-    return ReleaseResult(batch.batch_id, target, states,
-                         [s for s in states if s.released], refused, len(sheets))
+    _log_release(ledger_path, batch, held_before, {r.vin: r for r in rows})
+    states = [replace(s, released=s.vin in by_vin) for s in states]
+    return ReleaseResult(batch.batch_id, target, states, [s for s in states if s.released],
+                         refused, len(sheets))
+
+
+def _log_release(ledger_path: Path, batch: BatchFolder, before: dict[str, str],
+                 now_rows: dict[str, ManifestRow]) -> None:
+    """History: released for what entered released/, unreleased for what left it."""
+    at = utc_now()
+    events = [Event(at, v, batch.batch_id, "released", r.svg_sha256, r.number,
+                    detail=f"{r.sheet} slot {r.slot}")
+              for v, r in sorted(now_rows.items()) if before.get(v) != r.svg_sha256]
+    events += [Event(at, v, batch.batch_id, "unreleased", sha, detail="no longer approved")
+               for v, sha in sorted(before.items()) if v not in now_rows]
+    with Ledger(ledger_path) as led:
+        led.add_events(events)
+        write_history(batch.folder, led.events(batch_id=batch.batch_id))
 
 
 def _swap_in(new: Path, target: Path) -> None:

@@ -60,6 +60,7 @@ import defusedxml
 import defusedxml.ElementTree as DET
 import svgelements as se
 
+from .errors import PlaquegenError
 from .geometry import Bounds, Path, bounds_of, fit_matrix
 
 __all__ = ["ArtworkError", "Artwork", "load_artwork", "fit_artwork",
@@ -85,7 +86,7 @@ ALIGNS = ("left", "center", "right")
 VALIGNS = ("top", "middle", "bottom")
 
 
-class ArtworkError(Exception):
+class ArtworkError(PlaquegenError):
     """An artwork file was refused; ``str(e)`` is one sentence naming the file."""
 
 

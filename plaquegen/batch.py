@@ -1,44 +1,52 @@
-"""The pipeline: orders -> numbered -> plaques -> writers.
+"""A batch: plan it (read -> number -> check against the ledger), then emit it and record it.
 
-run_batch() reads and numbers the orders, refuses what must be refused,
-then works sheet by sheet (one sheet = one jig load of plaques in build-number
-order): compose each plaque once, write its engrave SVG and owner proof, write
-the sheet. Sheets are independent, so they run in worker processes; the
-output is the same bytes whatever the number of workers. Finally the job
-sheet, manifest.csv and rejects.csv are written and the ledger records the
-batch in one transaction.
+:func:`plan_batch` writes nothing: ``plaquegen check`` prints its plan, and :func:`run_batch`
+makes it. Everything that would make the record untrue is refused in the plan, before a file
+is written: the same batch id from another order file, a register that renumbers issued cars
+or mixes the demo register with a real one, a missing ledger beside existing batch folders.
+
+While a run writes, the folder holds ``INCOMPLETE.txt`` and no manifest; it becomes a batch
+(manifest written, marker removed) only after the ledger recorded it. A run that is refused at
+record time or interrupted leaves the marker with the reason; running it again completes it.
 """
 from __future__ import annotations
 
 import shutil
 import time
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Callable
 
-from .artwork import ArtworkError
+from .batchdir import (RELEASED, BatchInfo, ManifestRow, batch_name, clear_incomplete,
+                       file_sha256, keep_template, kept_template, mark_incomplete, read_info,
+                       read_manifest, rejects_csv, template_identity, write_history, write_info)
+from .clock import utc_now
 from .compose import Composer
-from .files import (atomic_write_bytes, csv_bytes, remove_temp_files, safe_name, sha256_bytes,
-                    sheet_cell, sync_folder)
-from .glyphs import FontError
-from .ledger import Issue, Ledger, LedgerError
+from .emit import EmitContext, emit, finish
+from .errors import PlaquegenError
+from .files import atomic_write_bytes, remove_temp_files, sync_folder
+from .ledger import BatchRecord, Event, Issue, Ledger
 from .numbering import number_orders
-from .orders import OrdersError, read_orders
+from .orders import OrderFile, read_orders
+from .proof import proof_layout
 from .records import Numbered, Reject
-from .register import RegisterError, load_register
-from .sheets import Sheet, fill, plan, sheet_svg
-from .svgout import plaque_svg
-from .template import Template, TemplateError, load_template
+from .register import Register, load_register
+from .season import DEMO_NOTE, check_register, is_demo, register_identity, register_pin, require_ledger
+from .template import DEFAULT_TEMPLATE, Template, load_template
 
-MANIFEST_FIELDS = ("order_id", "vin", "number", "total", "label", "market", "svg", "svg_sha256",
-                   "proof", "proof_sha256", "sheet", "slot", "engraved_mm", "travel_mm")
-REJECT_FIELDS = ("line", "order_id", "vin", "reason", "raw")
+__all__ = ["BatchError", "BatchInterrupted", "BatchOptions", "BatchPlan", "BatchResult",
+           "plan_batch", "run_batch", "DRAFT_NOTE"]
+
+DRAFT_NOTE = ("DRAFT until the owners approve their proofs: when the register sends a released/ "
+              "folder, engrave from released/ only (it holds just the approved plaques).")
 
 
-class BatchError(Exception):
+class BatchError(PlaquegenError):
     """A fatal problem that stops a batch; str() is one sentence."""
+
+
+class BatchInterrupted(BatchError):
+    """The run was interrupted (Ctrl-C); the folder is marked incomplete."""
 
 
 @dataclass(frozen=True)
@@ -47,12 +55,36 @@ class BatchOptions:
     out: Path = Path("output")
     batch_id: str | None = None
     register: Path | None = None
-    template: Path | None = None
+    template: Path | None = None  # default: the batch's kept template, else assets/plaque.toml
     ledger: Path | None = None  # default: <out>/ledger.sqlite
     reprint: bool = False
+    replace: bool = False  # make the batch again from another order file on purpose
     proofs: bool = True
     previews: bool = False
     workers: int = 1
+    read_options: dict = field(default_factory=dict)  # passed to read_orders (sheet, columns, ...)
+
+
+@dataclass(frozen=True)
+class BatchPlan:
+    """What a batch would make and refuse, checked against the ledger; nothing written yet."""
+
+    batch_id: str
+    folder: Path
+    ledger_path: Path
+    template: Template
+    template_path: Path
+    template_files: dict
+    template_sha256: str
+    register: Register
+    orderfile: OrderFile
+    orders_path: str
+    orders_sha256: str
+    numbered: tuple[Numbered, ...]
+    rejects: tuple[Reject, ...]
+    reprints: frozenset[str]
+    previous: BatchRecord | None
+    notes: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -64,129 +96,82 @@ class BatchResult:
     rejects: int
     sheets: int
     timings: dict = field(default_factory=dict)
-    notes: tuple[str, ...] = ()  # things the admin must know (e.g. a release withdrawn)
+    notes: tuple[str, ...] = ()  # things the admin must know (demo register, changes, releases)
 
 
-@dataclass(frozen=True)
-class PlaqueRow:
-    """One manifest row (see MANIFEST_FIELDS)."""
-
-    numbered: Numbered
-    label: str
-    svg: str
-    svg_sha256: str
-    proof: str
-    proof_sha256: str
-    sheet: str
-    slot: int
-    engraved_mm: float
-    travel_mm: float
+def _template_files(t: Template) -> dict[str, Path]:
+    out = {"silhouette": t.silhouette.file, "number": Path(t.number.font)}
+    if t.signature is not None:
+        out["signature"] = t.signature.file
+    if t.number.font.startswith("hershey:"):
+        del out["number"]
+    return out
 
 
-def fatal(fn: Callable, *args):
-    """Call a loader; turn its one-sentence error into a BatchError."""
-    try:
-        return fn(*args)
-    except (OrdersError, RegisterError, TemplateError, ArtworkError, FontError, LedgerError) as e:
-        raise BatchError(str(e)) from None
+def _choose_template(opts: BatchOptions, folder: Path) -> tuple[Template, Path, dict, str, tuple]:
+    """The template: as given, else the batch's kept copy, else the bundled default."""
+    notes: tuple[str, ...] = ()
+    kept = kept_template(folder) if folder.is_dir() else None
+    if opts.template is None and kept is not None:
+        toml, files = kept
+        template = load_template(toml, files)
+        path = toml
+    else:
+        template = load_template(opts.template)
+        path = Path(opts.template) if opts.template else DEFAULT_TEMPLATE
+    resolved = _template_files(template)
+    ident = template_identity(path, resolved)
+    info = read_info(folder) if folder.is_dir() else None
+    if info is not None and opts.template is not None and info.template_sha256 != ident:
+        notes = ("the template or its artwork differs from the one this batch was made with: "
+                 "changed plaques are made again and their owners must approve the new proof "
+                 "(earlier answers stay in the history).",)
+    return template, path, resolved, ident, notes
 
 
-def batch_name(orders: Path, batch_id: str | None = None) -> str:
-    """The batch id: as given, else the orders file's name; always a safe folder name."""
-    return safe_name(batch_id or Path(orders).stem, fallback="batch")
-
-
-def plaque_stem(n: Numbered) -> str:
-    """File-name stem '<number>_<vin>', number zero-padded to the total's width."""
-    return f"{n.number:0{len(str(n.total))}d}_{safe_name(n.vin)}"
-
-
-def run_batch(opts: BatchOptions, progress: Callable[[int], None] | None = None,
-              on_plan: Callable[[int], None] | None = None) -> BatchResult:
-    """Run a whole batch; raises BatchError for a fatal problem. progress(n) after each sheet."""
-    t0 = time.perf_counter()
-    timings: dict[str, float] = {}
-    template = fatal(load_template, opts.template)
-    composer = fatal(Composer.prepare, template)  # bad artwork/font: refuse before writing anything
-    if opts.proofs:
-        _check_proof_fits(template)
-    register = fatal(load_register, opts.register)
-    orderfile = fatal(read_orders, opts.orders)
+def plan_batch(opts: BatchOptions, ledger: Ledger | None) -> BatchPlan:
+    """Read, number and check a batch. ``ledger`` None: no ledger exists yet (check only)."""
     batch_id = batch_name(opts.orders, opts.batch_id)
     folder = Path(opts.out) / batch_id
+    ledger_path = Path(opts.ledger) if opts.ledger else Path(opts.out) / "ledger.sqlite"
+    template, tpath, resolved, tsha, notes = _choose_template(opts, folder)
+    Composer.prepare(template)  # bad artwork/font: refused before anything is written
+    if opts.proofs:
+        _check_proof_fits(template)
+    register = load_register(opts.register)
+    if is_demo(register):
+        notes = (DEMO_NOTE,) + notes
+    orderfile = read_orders(opts.orders, **opts.read_options)
+    orders_path = "-" if str(opts.orders) == "-" else str(Path(opts.orders).resolve())
+    orders_sha = getattr(orderfile, "sha256", "") or (
+        file_sha256(Path(opts.orders)) if orders_path != "-" else "")
+
+    previous = None
+    if ledger is not None:
+        check_register(ledger, register)
+        previous = ledger.batch_record(batch_id)
+    info = read_info(folder) if folder.is_dir() else None
+    earlier = previous.orders_path if previous else (info.orders_path if info else None)
+    when = previous.created_at if previous else (info.created_at if info else "")
+    if earlier is not None and earlier != orders_path and not opts.replace:
+        raise BatchError(f"batch {batch_id} was made on {when[:10]} from {earlier}, not from "
+                         f"{orders_path}; give this batch its own id with --batch-id NEW, or "
+                         "make it again from this file on purpose with --replace.")
+
     numbered, refused = number_orders(orderfile.orders, register)
     rejects = list(orderfile.rejects) + refused
-
-    ledger_path = Path(opts.ledger) if opts.ledger else Path(opts.out) / "ledger.sqlite"
-    ledger = fatal(Ledger, ledger_path)
-    try:
-        numbered, conflict_rejects, reprints = check_ledger(ledger, numbered, batch_id, opts.reprint)
-        rejects += conflict_rejects
-        created = _batch_date(ledger, batch_id)
-        timings["read+number"] = time.perf_counter() - t0
-
-        numbered.sort(key=lambda n: n.number)
-        jobs = plan(numbered, template.bed)
-        if on_plan:
-            on_plan(len(numbered))
-        t1 = time.perf_counter()
-        _prepare_folder(folder)
-        ctx = _Context(composer, template, batch_id, created, folder, opts.proofs, opts.previews)
-        rows: list[PlaqueRow] = []
-        sheets: list[Sheet] = []
-        for sheet, sheet_rows in _run_jobs(ctx, jobs, opts.workers):
-            # A sheet travels back pickled (~70 kB, ~2 ms): its plaques still share their
-            # artwork objects, which the job sheet draws once per page.
-            sheets.append(sheet)
-            rows.extend(sheet_rows)
-            if progress:
-                progress(len(sheet_rows))
-        timings["plaques+sheets"] = time.perf_counter() - t1
-
-        t2 = time.perf_counter()
-        rejects.sort(key=lambda r: r.line)
-        write_jobsheet(folder, template, batch_id, created,
-                       [(r.label, r.numbered.vin, r.numbered.order.order_id, r.svg, r.proof)
-                        for r in rows], sheets, len(rejects), orderfile.lines_read, (DRAFT_NOTE,))
-        atomic_write_bytes(folder / "manifest.csv", manifest_csv(rows))
-        atomic_write_bytes(folder / "rejects.csv", rejects_csv(rejects))
-        _remove_stale(folder, rows, sheets)
-        notes = _retire_stale_release(folder, rows)
-        timings["job sheet+manifest"] = time.perf_counter() - t2
-        sync_folder(folder)
-        now = _now()
-        ledger.record([Issue(vin=r.numbered.vin, number=r.numbered.number, batch_id=batch_id,
-                             order_id=r.numbered.order.order_id, svg_sha256=r.svg_sha256,
-                             proof_sha256=r.proof_sha256, issued_at=now,
-                             reprint=r.numbered.vin in reprints) for r in rows],
-                      replace_batch=batch_id)
-    except LedgerError as e:
-        raise BatchError(str(e)) from None
-    except OSError as e:
-        where = e.filename or folder
-        raise BatchError(f"cannot write to {where}: {e.strerror or e}.") from None
-    finally:
-        ledger.close()
-    timings["total"] = time.perf_counter() - t0
-    return BatchResult(batch_id, folder, orderfile.lines_read, len(rows), len(rejects), len(sheets),
-                       timings, notes)
+    reprints: set[str] = set()
+    if ledger is not None:
+        numbered, more, reprints = _check_conflicts(ledger, numbered, batch_id, opts.reprint)
+        rejects += more
+    rejects.sort(key=lambda r: r.line)
+    return BatchPlan(batch_id, folder, ledger_path, template, tpath, resolved, tsha, register,
+                     orderfile, orders_path, orders_sha, tuple(sorted(numbered, key=lambda n: n.number)),
+                     tuple(rejects), frozenset(reprints), previous, notes)
 
 
-def _check_proof_fits(template: Template) -> None:
-    """A plate too large for a 1:1 view on A4 or Letter is refused before anything is written."""
-    from reportlab.lib.pagesizes import A4, LETTER
-
-    from .proof import proof_layout
-
-    for page in (A4, LETTER):
-        try:
-            proof_layout(page, template.width, template.height)
-        except ValueError as e:
-            raise BatchError(f"{template.source}: {e}; make the batch with --no-proofs.") from None
-
-
-def check_ledger(ledger: Ledger, numbered: list[Numbered], batch_id: str,
-                  reprint: bool) -> tuple[list[Numbered], list[Reject], set[str]]:
+def _check_conflicts(ledger: Ledger, numbered: list[Numbered], batch_id: str,
+                     reprint: bool) -> tuple[list[Numbered], list[Reject], set[str]]:
     """Refuse cars issued in another batch, unless reprinting (then remember them)."""
     conflicts = ledger.conflicts([n.vin for n in numbered], batch_id)
     if not conflicts:
@@ -204,98 +189,113 @@ def check_ledger(ledger: Ledger, numbered: list[Numbered], batch_id: str,
     return keep, rejects, set()
 
 
-def _batch_date(ledger: Ledger, batch_id: str) -> str:
-    """The batch's date: when it was first issued (so re-runs give the same bytes), else today."""
-    issued = ledger.issues(batch_id=batch_id)
-    if issued:
-        return min(i.issued_at for i in issued)[:10]
-    return _now()[:10]
+def _check_proof_fits(template: Template) -> None:
+    """A plate too large for a 1:1 view on A4 or Letter is refused before anything is written."""
+    from reportlab.lib.pagesizes import A4, LETTER
+
+    for page in (A4, LETTER):
+        try:
+            proof_layout(page, template.width, template.height)
+        except ValueError as e:
+            raise BatchError(f"{template.source}: {e}; make the batch with --no-proofs.") from None
 
 
-def _now() -> str:
-    return datetime.now(timezone.utc).replace(microsecond=0).isoformat()
+def run_batch(opts: BatchOptions, progress: Callable[[int], None] | None = None,
+              on_plan: Callable[[int], None] | None = None) -> BatchResult:
+    """Plan, make and record a whole batch; raises a PlaquegenError for a fatal problem."""
+    t0 = time.perf_counter()
+    ledger_path = Path(opts.ledger) if opts.ledger else Path(opts.out) / "ledger.sqlite"
+    require_ledger(Path(opts.out), ledger_path)
+    ledger = Ledger(ledger_path)
+    try:
+        plan = plan_batch(opts, ledger)
+        if on_plan:
+            on_plan(len(plan.numbered))
+        return _make(plan, opts, ledger, progress, t0)
+    finally:
+        ledger.close()
 
 
-@dataclass(frozen=True)
-class _Context:
-    composer: Composer
-    template: Template
-    batch_id: str
-    created: str
-    folder: Path
-    proofs: bool
-    previews: bool
-
-
-_WORKER_CTX: _Context | None = None
-
-
-def _init_worker(ctx: _Context) -> None:
-    global _WORKER_CTX
-    _WORKER_CTX = ctx
-
-
-def _worker_job(job):
-    return make_sheet(_WORKER_CTX, *job)
-
-
-def _run_jobs(ctx: _Context, jobs: list, workers: int):
-    """Yield (sheet, manifest rows) in job order, in this process or in a pool of workers."""
-    if workers <= 1 or len(jobs) <= 1:
-        for job in jobs:
-            yield make_sheet(ctx, *job)
-        return
-    import multiprocessing
-
-    mp = multiprocessing.get_context("fork")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=mp, initializer=_init_worker,
-                             initargs=(ctx,)) as pool:
-        yield from pool.map(_worker_job, jobs)
-
-
-def make_sheet(ctx: _Context, sheet_no: int, chunk: Sequence[Numbered],
-               sheet_file: str) -> tuple[Sheet, list[PlaqueRow]]:
-    """Compose, write engrave SVG and proof for each plaque of one sheet; write the sheet."""
-    from .proof import render_proof  # reportlab import is heavy; only where needed
-
-    t = ctx.template
-    plaques = []
-    rows: list[PlaqueRow] = []
-    for slot, n in enumerate(chunk, start=1):
-        plaque = ctx.composer.compose(n.vin, n.number, n.total)
-        plaques.append(plaque)
-        stem = plaque_stem(n)
-        svg = plaque_svg(plaque, t)
-        svg_rel = f"engrave/{stem}.svg"
-        atomic_write_bytes(ctx.folder / svg_rel, svg)
-        svg_sha = sha256_bytes(svg)
-        proof_rel, proof_sha = "", ""
-        if ctx.proofs:
-            pdf = render_proof(plaque, n, ctx.batch_id, svg_sha, ctx.created)
-            proof_rel = f"proofs/{stem}.pdf"
-            atomic_write_bytes(ctx.folder / proof_rel, pdf)
-            proof_sha = sha256_bytes(pdf)
-        if ctx.previews:
-            from .preview import svg_to_png
-
-            atomic_write_bytes(ctx.folder / f"preview/{stem}.png", svg_to_png(svg))
-        rows.append(PlaqueRow(n, plaque.label, svg_rel, svg_sha, proof_rel, proof_sha, sheet_file,
-                              slot, round(plaque.engraved_length, 1), round(plaque.travel_length, 1)))
-    sheet = Sheet(sheet_no, t.bed.width, t.bed.height, fill(plaques, t.bed), sheet_file)
-    atomic_write_bytes(ctx.folder / sheet_file, sheet_svg(sheet, t, ctx.batch_id))
-    return sheet, rows
-
-
-def _prepare_folder(folder: Path) -> None:
-    if folder.exists():
+def _make(plan: BatchPlan, opts: BatchOptions, ledger: Ledger,
+          progress: Callable[[int], None] | None, t0: float) -> BatchResult:
+    folder, batch_id = plan.folder, plan.batch_id
+    timings = {"plan": time.perf_counter() - t0}
+    before = {i.vin: i for i in ledger.issues(batch_id=batch_id)}
+    created = min((i.issued_at for i in before.values()), default=utc_now())[:10]
+    try:
+        mark_incomplete(folder, f"A run of this batch started at {utc_now()} and has not "
+                                "finished. Run the same command again to complete it.")
         remove_temp_files(folder)  # a killed run's leftovers are never shipped
-    for sub in ("engrave", "sheets", "proofs"):
-        (folder / sub).mkdir(parents=True, exist_ok=True)
+        for sub in ("engrave", "sheets", "proofs"):
+            (folder / sub).mkdir(parents=True, exist_ok=True)
+        ctx = EmitContext(Composer.prepare(plan.template), plan.template, batch_id, created,
+                          folder, opts.proofs, opts.previews)
+        t1 = time.perf_counter()
+        sheets, rows = emit(ctx, plan.numbered, opts.workers, progress)
+        timings["plaques+sheets"] = time.perf_counter() - t1
+        t2 = time.perf_counter()
+        atomic_write_bytes(folder / "rejects.csv", rejects_csv(plan.rejects))
+        finish(folder, plan.template, batch_id, created, rows, sheets, len(plan.rejects),
+               plan.orderfile.lines_read, (DRAFT_NOTE,))
+        _remove_stale(folder, rows, [s.file for s in sheets])
+        notes = plan.notes + _changes(before, rows) + _retire_stale_release(folder, rows, ledger, batch_id)
+        keep_template(folder, plan.template_path, plan.template_files)
+        now = utc_now()
+        pin = register_pin(plan.register)
+        created_at = plan.previous.created_at if plan.previous else now
+        record = BatchRecord(batch_id, plan.orders_path, plan.orders_sha256, created_at, now,
+                             pin.sha256, plan.template_sha256)
+        write_info(folder, BatchInfo(batch_id, plan.orders_path, plan.orders_sha256, created_at,
+                                     now, pin.sha256, pin.total, pin.demo, pin.source,
+                                     plan.template_sha256))
+        timings["job sheet+manifest"] = time.perf_counter() - t2
+        sync_folder(folder)
+        try:
+            ledger.record([Issue(vin=r.vin, number=r.number, batch_id=batch_id,
+                                 order_id=r.order_id, svg_sha256=r.svg_sha256,
+                                 proof_sha256=r.proof_sha256, issued_at=now,
+                                 reprint=r.vin in plan.reprints, total=r.total) for r in rows],
+                          replace_batch=batch_id, batch=record, pin=pin)
+        except PlaquegenError as e:
+            mark_incomplete(folder, f"Refused when recording in the ledger: {e}")
+            raise BatchError(f"{str(e).rstrip('.')}; {folder} is left incomplete "
+                             "(INCOMPLETE.txt, no manifest): nothing in it may be sent or "
+                             "engraved.") from None
+        write_history(folder, ledger.events(batch_id=batch_id))
+        # the manifest was removed by mark_incomplete's first call only if it existed; finish
+        # wrote the new one, so the folder is complete once the marker goes
+        clear_incomplete(folder)
+    except KeyboardInterrupt:
+        mark_incomplete(folder, f"Interrupted at {utc_now()}. Run the same command again to "
+                                "complete it.")
+        raise BatchInterrupted(f"interrupted: {folder} is incomplete (INCOMPLETE.txt, no "
+                               "manifest); run the same command again to complete it.") from None
+    except OSError as e:
+        where = e.filename or folder
+        raise BatchError(f"cannot write to {where}: {e.strerror or e}.") from None
+    timings["total"] = time.perf_counter() - t0
+    return BatchResult(batch_id, folder, plan.orderfile.lines_read, len(rows), len(plan.rejects),
+                       len(sheets), timings, notes)
 
 
-def _remove_stale(folder: Path, rows: list[PlaqueRow], sheets: list[Sheet]) -> None:
+def _changes(before: dict[str, Issue], rows: list[ManifestRow]) -> tuple[str, ...]:
+    """What a re-run changed, for the summary."""
+    if not before:
+        return ()
+    now = {r.vin: r for r in rows}
+    added = [v for v in now if v not in before]
+    withdrawn = [v for v in before if v not in now]
+    remade = [v for v, r in now.items() if v in before and
+              (before[v].svg_sha256, before[v].number) != (r.svg_sha256, r.number)]
+    if not (added or withdrawn or remade):
+        return ("re-run: every plaque is unchanged.",)
+    return (f"re-run: {len(added)} plaque(s) added, {len(withdrawn)} withdrawn, {len(remade)} "
+            f"made again{' (their owners must approve the new proof)' if remade else ''}.",)
+
+
+def _remove_stale(folder: Path, rows: list[ManifestRow], sheet_files: list[str]) -> None:
     """Delete files a previous run of this batch wrote that this run did not (a changed order list)."""
-    keep = {r.svg for r in rows} | {r.proof for r in rows if r.proof} | {s.file for s in sheets}
+    keep = {r.svg for r in rows} | {r.proof for r in rows if r.proof} | set(sheet_files)
     keep |= {f"preview/{Path(r.svg).stem}.png" for r in rows}
     for sub, pattern in (("engrave", "*.svg"), ("proofs", "*.pdf"), ("sheets", "*.svg"),
                          ("preview", "*.png")):
@@ -304,66 +304,28 @@ def _remove_stale(folder: Path, rows: list[PlaqueRow], sheets: list[Sheet]) -> N
                 f.unlink()
 
 
-def _retire_stale_release(folder: Path, rows: list[PlaqueRow]) -> tuple[str, ...]:
+def _retire_stale_release(folder: Path, rows: list[ManifestRow], ledger: Ledger,
+                          batch_id: str) -> tuple[str, ...]:
     """Remove released/ if it holds a plaque this run no longer makes, or makes differently.
 
     The shop engraves from released/; after a re-run it may no longer match what was
     approved, so it goes (``plaquegen release`` makes it again from the approvals).
     """
-    from .approvals import RELEASED_DIR, released_plaques
-
-    held = released_plaques(folder)
-    if not (folder / RELEASED_DIR).exists():
+    target = folder / RELEASED
+    if not target.exists():
         return ()
-    made = {r.numbered.vin: r.svg_sha256 for r in rows}
-    changed = sorted(v for v, sha in held.items() if made.get(v) != sha)
+    try:
+        held = {r.vin: r for r in read_manifest(target / "manifest.csv")}
+    except PlaquegenError:
+        held = {}
+    made = {r.vin: r.svg_sha256 for r in rows}
+    changed = sorted(v for v, r in held.items() if made.get(v) != r.svg_sha256)
     if not changed and held:
         return ()
-    shutil.rmtree(folder / RELEASED_DIR)
-    return (f"{RELEASED_DIR}/ was removed: {len(changed)} plaque(s) in it are no longer made "
+    shutil.rmtree(target)
+    now = utc_now()
+    ledger.add_events([Event(now, v, batch_id, "unreleased", held[v].svg_sha256, held[v].number,
+                             detail="the batch was made again; released/ removed")
+                       for v in sorted(held)])
+    return (f"{RELEASED}/ was removed: {len(changed)} plaque(s) in it are no longer made "
             "as approved; run 'plaquegen release' again after the approvals.",)
-
-
-DRAFT_NOTE = ("DRAFT until the owners approve their proofs: when the register sends a released/ "
-              "folder, engrave from released/ only (it holds just the approved plaques).")
-
-
-def write_jobsheet(folder: Path, template: Template, title: str, created: str,
-                   plaques: Sequence[tuple[str, str, str, str, str]], sheets: Sequence[Sheet],
-                   rejects: int, orders_read: int, notes: tuple[str, ...]) -> None:
-    """folder/job-sheet.pdf. plaques: (label, vin, order id, svg file, proof file) rows."""
-    from .jobsheet import JobSheetInfo, render_jobsheet
-
-    info = JobSheetInfo(
-        batch_id=title, created=created, plate_w=template.width, plate_h=template.height,
-        material=template.material, layers=tuple(layer_table(template)), plaques=tuple(plaques),
-        sheets=tuple(sheets), rejects=rejects, orders_read=orders_read, notes=notes)
-    atomic_write_bytes(folder / "job-sheet.pdf", render_jobsheet(info))
-
-
-def layer_table(template: Template) -> list[tuple[str, str, str]]:
-    """(layer, colour, how to run it) for the job sheet, in laser order."""
-    c = template.colors
-    rows = [("engrave", c["engrave"], "fill: engrave the black areas (silhouette, number)"),
-            ("score", c["score"], f"line: trace the {template.hairline} mm hairlines (signature)")]
-    if template.outline == "cut":
-        rows.append(("cut", c["cut"], "cut the plate outline, last"))
-    rows.append(("guide", c["guide"], "do not output: pockets, slot labels, outlines"))
-    return rows
-
-
-def manifest_csv(rows: list[PlaqueRow]) -> bytes:
-    out = []
-    for r in sorted(rows, key=lambda r: r.numbered.number):
-        n = r.numbered
-        out.append((sheet_cell(n.order.order_id), n.vin, n.number, n.total, r.label, n.market,
-                    r.svg, r.svg_sha256, r.proof, r.proof_sha256, r.sheet, r.slot,
-                    f"{r.engraved_mm:.1f}", f"{r.travel_mm:.1f}"))
-    return csv_bytes(MANIFEST_FIELDS, out)
-
-
-def rejects_csv(rejects: list[Reject]) -> bytes:
-    out = [(r.line, sheet_cell(r.order_id), sheet_cell(r.vin), r.reason,
-            sheet_cell(" | ".join(f"{k}={v}" for k, v in r.raw)))
-           for r in sorted(rejects, key=lambda r: r.line)]
-    return csv_bytes(REJECT_FIELDS, out)

@@ -15,20 +15,32 @@ TEMPLATE_OPT = click.option("--template", type=click.Path(dir_okay=False, path_t
                             help="Plaque template TOML (default: assets/plaque.toml).")
 
 
-def _fail(e: Exception) -> click.ClickException:
-    return click.ClickException(str(e))
+class _Group(click.Group):
+    """Every PlaquegenError becomes its one sentence and exit 1; Ctrl-C says what was left."""
+
+    def invoke(self, ctx):
+        from .batch import BatchInterrupted
+        from .errors import EXIT_INTERRUPTED, PlaquegenError
+
+        try:
+            return super().invoke(ctx)
+        except BatchInterrupted as e:
+            click.echo(f"Error: {e}", err=True)
+            sys.exit(EXIT_INTERRUPTED)
+        except PlaquegenError as e:
+            raise click.ClickException(str(e)) from None
+        except KeyboardInterrupt:
+            click.echo("Interrupted; nothing was recorded.", err=True)
+            sys.exit(EXIT_INTERRUPTED)
 
 
 def _register(path):
-    from .register import RegisterError, load_register
+    from .register import load_register
 
-    try:
-        return load_register(path)
-    except RegisterError as e:
-        raise _fail(e) from None
+    return load_register(path)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="plaquegen")
 def main() -> None:
     """Numbered, laser-engraved plaques from an order list (BMW 1er M Coupé register)."""
@@ -39,10 +51,10 @@ def main() -> None:
 @REGISTER_OPT
 def number(vins: tuple[str, ...], register: Path | None) -> None:
     """Print the build number of each VIN (full or 7-character short VIN)."""
+    from .records import pad_number
     from .register import Refused
 
     reg = _register(register)
-    width = len(str(reg.total))
     failed = False
     for text in vins:
         try:
@@ -51,52 +63,98 @@ def number(vins: tuple[str, ...], register: Path | None) -> None:
             click.echo(f"{_cut(text, 40)}: {e.reason}", err=True)
             failed = True
             continue
-        click.echo(f"{car.vin}  {car.number:0{width}d} / {reg.total}  {car.market}".rstrip())
+        click.echo(f"{car.vin}  {pad_number(car.number, reg.total)} / {reg.total}  {car.market}".rstrip())
     sys.exit(1 if failed else 0)
 
 
-@main.command()
-@click.argument("orders", type=click.Path(path_type=Path))
-@REGISTER_OPT
-@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("output"),
-              show_default=True, help="Where batches go (its ledger.sqlite is consulted).")
-@click.option("--batch-id", help="The batch id the run would use (default: the orders file's name).")
-@click.option("--ledger", type=click.Path(dir_okay=False, path_type=Path),
-              help="Ledger database (default: <out>/ledger.sqlite, if it exists).")
-@click.option("--reprint", is_flag=True, help="As batch --reprint: cars issued before are not refused.")
-def check(orders: Path, register: Path | None, out: Path, batch_id: str | None,
-          ledger: Path | None, reprint: bool) -> None:
-    """Dry run: read and number ORDERS, show what would be made and refused. Writes nothing."""
-    from .batch import batch_name, check_ledger
-    from .ledger import Ledger, LedgerError
-    from .numbering import number_orders
-    from .orders import OrdersError, read_orders
+ORDER_HELP = """ORDERS is a .csv/.tsv/.txt, .xlsx/.xlsm/.xls or .ods file, or - for standard input.
 
-    reg = _register(register)
-    try:
-        of = read_orders(orders)
-    except OrdersError as e:
-        raise _fail(e) from None
-    numbered, refused = number_orders(of.orders, reg)
-    ledger = ledger or out / "ledger.sqlite"
-    if ledger.is_file():  # never create one in a dry run
-        try:
-            with Ledger(ledger) as led:
-                numbered, more, _ = check_ledger(led, numbered, batch_name(orders, batch_id), reprint)
-        except LedgerError as e:
-            raise _fail(e) from None
-        refused += more
-    rejects = sorted(list(of.rejects) + refused, key=lambda r: r.line)
-    width = len(str(reg.total))
+Columns (English or German, question-style headers accepted): order_id/Bestellnummer
+(optional), vin/FIN/Fahrgestellnummer, name/Besitzer, email/E-Mail, country/Land,
+language/Sprache. Exit status: 0 every line became a plaque, 3 some lines were refused,
+1 a fatal problem (nothing made)."""
+
+OUT_OPT = click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("output"),
+                       show_default=True, help="Folder that holds the batches and ledger.sqlite.")
+LEDGER_OPT = click.option("--ledger", type=click.Path(dir_okay=False, path_type=Path),
+                          help="Ledger database (default: <out>/ledger.sqlite).")
+
+
+def _orders_options(f):
+    f = click.option("--sheet", help="Spreadsheet: the sheet to read (default: the first with a header).")(f)
+    f = click.option("--column", "columns", multiple=True, metavar='FIELD="Header"',
+                     help='Use this column for a field, e.g. --column vin="Fahrgestellnummer (FIN)".')(f)
+    f = click.option("--encoding", help="Text encoding of a CSV when the guess is wrong (e.g. mac_roman).")(f)
+    return f
+
+
+def _read_options(sheet, columns, encoding) -> dict:
+    """The reader options given (only those given: read_orders keeps its defaults)."""
+    opts: dict = {}
+    if sheet:
+        opts["sheet"] = sheet
+    if encoding:
+        opts["encoding"] = encoding
+    mapping = {}
+    for item in columns:
+        field, sep, header = item.partition("=")
+        if not sep or not field.strip() or not header.strip():
+            raise click.BadParameter(f'{item!r} is not FIELD="Header"', param_hint="--column")
+        mapping[field.strip().lower()] = header.strip().strip('"').strip("'")
+    if mapping:
+        opts["columns"] = mapping
+    return opts
+
+
+def _echo_notes(notes) -> None:
+    for note in notes:
+        click.echo(f"Note: {note}")
+
+
+@main.command(help="Dry run: read and number ORDERS, show what would be made and refused. "
+                   "Writes nothing.\n\n" + ORDER_HELP)
+@click.argument("orders", type=click.Path(path_type=Path, allow_dash=True))
+@REGISTER_OPT
+@TEMPLATE_OPT
+@OUT_OPT
+@click.option("--batch-id", help="The batch id the run would use (default: the orders file's name).")
+@LEDGER_OPT
+@click.option("--reprint", is_flag=True, help="As batch --reprint: cars issued before are not refused.")
+@click.option("--replace", is_flag=True, help="As batch --replace.")
+@_orders_options
+def check(orders, register, template, out, batch_id, ledger, reprint, replace, sheet, columns,
+          encoding) -> None:
+    from .batch import BatchOptions, plan_batch
+    from .errors import EXIT_REFUSED
+    from .ledger import Ledger
+    from .records import pad_number
+    from .season import require_ledger
+
+    opts = BatchOptions(orders=orders, out=out, batch_id=batch_id, register=register,
+                        template=template, ledger=ledger, reprint=reprint, replace=replace,
+                        proofs=False, read_options=_read_options(sheet, columns, encoding))
+    ledger_path = ledger or out / "ledger.sqlite"
+    require_ledger(out, ledger_path)
+    if ledger_path.is_file():  # never create one in a dry run
+        with Ledger(ledger_path) as led:
+            plan = plan_batch(opts, led)
+    else:
+        plan = plan_batch(opts, None)
+    total = plan.register.total
+    width = len(str(total))
     click.echo(f"{'line':>5}  {'order':<12} {'VIN':<17}  {'number':<{2 * width + 3}}  market")
-    for n in sorted(numbered, key=lambda n: n.order.line):
+    for n in sorted(plan.numbered, key=lambda n: n.order.line):
         click.echo(f"{n.order.line:>5}  {_cut(n.order.order_id, 12):<12} {n.vin:<17}  "
-                   f"{n.number:0{width}d} / {n.total}  {n.market}")
-    if rejects:
+                   f"{pad_number(n.number, n.total)} / {n.total}  {n.market}")
+    if plan.rejects:
         click.echo("\nRefused:")
-        for r in rejects:
+        for r in plan.rejects:
             click.echo(f"{r.line:>5}  {_cut(r.order_id, 12):<12} {_cut(r.vin, 17):<17}  {r.reason}")
-    click.echo(f"\n{of.lines_read} order lines: {len(numbered)} accepted, {len(rejects)} refused.")
+    of = plan.orderfile
+    click.echo(f"\n{of.lines_read} order lines: {len(plan.numbered)} accepted, "
+               f"{len(plan.rejects)} refused.")
+    _echo_notes(plan.notes + tuple(getattr(of, "notes", ())))
+    sys.exit(EXIT_REFUSED if plan.rejects else 0)
 
 
 def _cut(text: str, n: int) -> str:
@@ -104,27 +162,33 @@ def _cut(text: str, n: int) -> str:
     return text if len(text) <= n else text[: n - 1] + "…"
 
 
-@main.command()
-@click.argument("orders", type=click.Path(path_type=Path))
-@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("output"),
-              show_default=True, help="Folder that receives <batch-id>/.")
+@main.command(help="Make a batch: engrave SVGs, sheets, proofs, job sheet, manifest and "
+                   "rejects, recorded in the ledger.\n\n" + ORDER_HELP)
+@click.argument("orders", type=click.Path(path_type=Path, allow_dash=True))
+@OUT_OPT
 @click.option("--batch-id", help="Name of the batch folder (default: the orders file's name).")
 @REGISTER_OPT
-@TEMPLATE_OPT
-@click.option("--ledger", type=click.Path(dir_okay=False, path_type=Path),
-              help="Ledger database (default: <out>/ledger.sqlite).")
+@click.option("--template", type=click.Path(dir_okay=False, path_type=Path),
+              help="Plaque template TOML (default: the batch's own kept template, else assets/plaque.toml).")
+@LEDGER_OPT
 @click.option("--reprint", is_flag=True, help="Make plaques again for cars issued in earlier batches.")
+@click.option("--replace", is_flag=True,
+              help="Make this batch id again from another order file, on purpose.")
 @click.option("--no-proofs", is_flag=True, help="Skip the owners' PDF proofs.")
 @click.option("--previews", is_flag=True, help="Also write preview/*.png renders (slow).")
 @click.option("--workers", type=click.IntRange(1, 64), default=None,
               help="Worker processes (default: the number of cores).")
-def batch(orders, out, batch_id, register, template, ledger, reprint, no_proofs, previews, workers) -> None:
-    """Make a batch: engrave SVGs, sheets, proofs, job sheet, manifest and rejects."""
-    from .batch import BatchError, BatchOptions, run_batch
+@_orders_options
+def batch(orders, out, batch_id, register, template, ledger, reprint, replace, no_proofs,
+          previews, workers, sheet, columns, encoding) -> None:
+    from .batch import BatchOptions, run_batch
+    from .errors import EXIT_REFUSED
 
     opts = BatchOptions(orders=orders, out=out, batch_id=batch_id, register=register,
-                        template=template, ledger=ledger, reprint=reprint, proofs=not no_proofs,
-                        previews=previews, workers=workers or os.cpu_count() or 1)
+                        template=template, ledger=ledger, reprint=reprint, replace=replace,
+                        proofs=not no_proofs, previews=previews,
+                        workers=workers or os.cpu_count() or 1,
+                        read_options=_read_options(sheet, columns, encoding))
     bar = None
 
     def on_plan(total: int) -> None:
@@ -139,8 +203,6 @@ def batch(orders, out, batch_id, register, template, ledger, reprint, no_proofs,
 
     try:
         result = run_batch(opts, progress=progress, on_plan=on_plan)
-    except BatchError as e:
-        raise _fail(e) from None
     finally:
         if bar is not None:
             bar.__exit__(None, None, None)
@@ -151,9 +213,9 @@ def batch(orders, out, batch_id, register, template, ledger, reprint, no_proofs,
     click.echo(f"Output: {f}/  (engrave/, sheets/, proofs/, job-sheet.pdf, manifest.csv)")
     if result.rejects:
         click.echo(f"Refused lines and reasons: {f / 'rejects.csv'}")
-    for note in result.notes:
-        click.echo(f"Note: {note}")
+    _echo_notes(result.notes)
     click.echo(f"Time: {result.timings.get('total', 0):.1f} s")
+    sys.exit(EXIT_REFUSED if result.rejects else 0)
 
 
 @main.command()
@@ -165,25 +227,22 @@ def batch(orders, out, batch_id, register, template, ledger, reprint, no_proofs,
 @TEMPLATE_OPT
 def preview(vin, output, dpi, register, template) -> None:
     """Render one plaque to PNG for a quick look."""
-    from .artwork import ArtworkError
+    from .batchdir import plaque_stem
     from .compose import Composer
-    from .files import atomic_write_bytes, safe_name
-    from .glyphs import FontError
+    from .files import atomic_write_bytes
     from .preview import svg_to_png
     from .register import Refused
     from .svgout import plaque_svg
-    from .template import TemplateError, load_template
+    from .template import load_template
 
     reg = _register(register)
     try:
         car = reg.lookup(vin)
-        tpl = load_template(template)
-        plaque = Composer.prepare(tpl).compose(car.vin, car.number, reg.total)
     except Refused as e:
-        raise click.ClickException(f"{vin}: {e.reason}") from None
-    except (TemplateError, ArtworkError, FontError) as e:
-        raise _fail(e) from None
-    target = output or Path(f"{car.number:0{len(str(reg.total))}d}_{safe_name(car.vin)}.png")
+        raise click.ClickException(f"{_cut(vin, 40)}: {e.reason}") from None
+    tpl = load_template(template)
+    plaque = Composer.prepare(tpl).compose(car.vin, car.number, reg.total)
+    target = output or Path(f"{plaque_stem(car.vin, car.number, reg.total)}.png")
     try:
         atomic_write_bytes(target, svg_to_png(plaque_svg(plaque, tpl), dpi=dpi))
     except OSError as e:
@@ -191,41 +250,126 @@ def preview(vin, output, dpi, register, template) -> None:
     click.echo(f"{plaque.label}  {car.vin} -> {target}")
 
 
+def _find_vin(text: str, vins) -> list[str]:
+    """Full VINs matching what was typed (full VIN or the 7-character short VIN)."""
+    from .vin import is_short_vin, normalize, short_vin
+
+    want = normalize(text)
+    if is_short_vin(want):
+        return sorted({v for v in vins if short_vin(v) == want})
+    return [want]
+
+
 @main.command()
 @click.option("--ledger", type=click.Path(dir_okay=False, path_type=Path),
               default=Path("output/ledger.sqlite"), show_default=True)
 @click.option("--batch-id", help="Only this batch.")
 @click.option("--vin", help="Only this car.")
-def ledger(ledger, batch_id, vin) -> None:
-    """List the plaques issued (per batch, or one batch's or one car's)."""
-    from .ledger import Ledger, LedgerError
-    from .vin import is_short_vin, normalize, short_vin
+@click.option("--rebuild", "rebuild", type=click.Path(file_okay=False, path_type=Path),
+              help="Rebuild a lost ledger from the batch folders in this folder (e.g. output).")
+def ledger(ledger, batch_id, vin, rebuild) -> None:
+    """List the plaques issued (per batch, or one batch's or one car's), or rebuild the ledger."""
+    from .ledger import Ledger
+    from .season import rebuild_ledger
+
+    if rebuild is not None:
+        target = ledger if ledger != Path("output/ledger.sqlite") else rebuild / "ledger.sqlite"
+        report = rebuild_ledger(rebuild, target)
+        click.echo(f"Rebuilt {report.ledger}: {len(report.batches)} batch(es), {report.plaques} "
+                   f"plaque(s), {report.events} history event(s).")
+        for lost in report.lost:
+            click.echo(f"Not recovered: {lost}.", err=True)
+        sys.exit(4 if report.lost else 0)
+    if not ledger.exists():
+        raise click.ClickException(f"ledger {ledger} does not exist; no batch has been made with it.")
+    with Ledger(ledger) as led:
+        if batch_id or vin:
+            issues = led.issues(batch_id=batch_id)
+            if vin:
+                wanted = set(_find_vin(vin, {i.vin for i in issues}))
+                issues = [i for i in issues if i.vin in wanted]
+            for i in issues:
+                click.echo(f"{i.batch_id}  {i.number:>5}  {i.vin}  {i.order_id}  {i.issued_at}"
+                           + ("  reprint" if i.reprint else "") + ("  TO BE MADE AGAIN" if i.stale else ""))
+            click.echo(f"{len(issues)} plaque(s).")
+        else:
+            rows = led.batches()
+            for b, count, first, last in rows:
+                rec = led.batch_record(b)
+                src = f"  from {rec.orders_path}" if rec else ""
+                click.echo(f"{b}  {count} plaques  {first[:10]}..{last[:10]}{src}")
+            click.echo(f"{len(rows)} batch(es).")
+
+
+@main.command()
+@click.argument("vin")
+@click.option("--ledger", type=click.Path(dir_okay=False, path_type=Path),
+              default=Path("output/ledger.sqlite"), show_default=True)
+def history(vin, ledger) -> None:
+    """Every event of one car: issued, made again, answers, released, reprinted, sent."""
+    from .ledger import Ledger
 
     if not ledger.exists():
         raise click.ClickException(f"ledger {ledger} does not exist; no batch has been made with it.")
-    try:
-        with Ledger(ledger) as led:
-            if batch_id or vin:
-                want = normalize(vin) if vin else None
-                if want and is_short_vin(want):  # the 7-character short VIN people quote
-                    issues = [i for i in led.issues(batch_id=batch_id) if short_vin(i.vin) == want]
-                else:
-                    issues = led.issues(batch_id=batch_id, vin=want)
-                for i in issues:
-                    click.echo(f"{i.batch_id}  {i.number:>5}  {i.vin}  {i.order_id}  {i.issued_at}"
-                               + ("  reprint" if i.reprint else ""))
-                click.echo(f"{len(issues)} plaque(s).")
-            else:
-                rows = led.batches()
-                for b, count, first, last in rows:
-                    click.echo(f"{b}  {count} plaques  {first[:10]}..{last[:10]}")
-                click.echo(f"{len(rows)} batch(es).")
-    except LedgerError as e:
-        raise _fail(e) from None
+    with Ledger(ledger) as led:
+        vins = _find_vin(vin, {i.vin for i in led.issues()})
+        events = [e for v in vins for e in led.events(vin=v)]
+    if not events:
+        raise click.ClickException(f"the ledger {ledger} has no history for {_cut(vin, 20)}.")
+    for e in sorted(events, key=lambda e: (e.at, e.vin)):
+        what = e.kind
+        if e.kind == "answer":
+            what = f"answer: {e.decision}"
+            if e.name:
+                what += f" by {_cut(e.name, 40)}"
+            if e.owner_at:
+                what += f" (made {e.owner_at})"
+            if e.changes:
+                what += f": {_cut(e.changes.replace(chr(10), ' / '), 60)}"
+            if e.source:
+                what += f"  [{_cut(e.source, 60)}]"
+        elif e.detail:
+            what += f": {_cut(e.detail, 120)}"
+        click.echo(f"{e.at}  {e.vin}  {e.batch_id:<12} No. {e.number or '-':<5} {what}")
+    click.echo(f"{len(events)} event(s).")
+
+
+@main.group()
+def register() -> None:
+    """The production register the ledger's numbers come from."""
+
+
+@register.command("adopt")
+@click.argument("register_file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--ledger", type=click.Path(dir_okay=False, path_type=Path),
+              default=Path("output/ledger.sqlite"), show_default=True)
+@click.option("--yes", is_flag=True, help="Adopt it (without: only list what would change).")
+def register_adopt(register_file, ledger, yes) -> None:
+    """Adopt a corrected register: list every issued plaque whose number or total changes."""
+    from .ledger import Ledger
+    from .records import pad_number
+    from .season import adopt, renumbering
+
+    reg = _register(register_file)
+    if not ledger.exists():
+        raise click.ClickException(f"ledger {ledger} does not exist; nothing to adopt a register for.")
+    with Ledger(ledger) as led:
+        moved = renumbering(led, reg)
+        for issue, number, total in moved:
+            new = "NOT IN THIS REGISTER" if number is None else f"{pad_number(number, total)} / {total}"
+            click.echo(f"{issue.batch_id}  {issue.vin}  {pad_number(issue.number, issue.total or total)} "
+                       f"/ {issue.total or '?'} -> {new}")
+        if not yes:
+            click.echo(f"{len(moved)} issued plaque(s) would change; run again with --yes to adopt "
+                       f"{register_file}.")
+            return
+        adopt(led, reg)
+    click.echo(f"Adopted {register_file}: {len(moved)} plaque(s) are marked to be made again; "
+               "re-run their batches with --register " f"{register_file}.")
 
 
 # ---------------------------------------------------------------------------
-# Approval round-trip: approvals, release, status (see plaquegen/approvals.py).
+# The owners' answers: approvals, answer, release, status (see plaquegen/approvals.py).
 
 BATCH_DIR_ARG = click.argument("batch_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
 APPROVAL_LEDGER_OPT = click.option("--ledger", type=click.Path(dir_okay=False, path_type=Path),
@@ -247,14 +391,13 @@ def _state_counts(states) -> str:
 def approvals(batch_dir, pdfs, ledger) -> None:
     """Read returned proofs (PDF files or folders) and record the owners' answers.
 
-    Writes BATCH_DIR/approvals.csv; exit 1 if any PDF was refused.
+    Writes BATCH_DIR/approvals.csv. Exit 3 if any file was refused, 4 if an answer took a
+    released plaque back (released/ is rebuilt at once without it).
     """
-    from .approvals import REFUSED, ApprovalError, record_approvals
+    from .approvals import REFUSED, record_approvals
+    from .errors import EXIT_ATTENTION, EXIT_REFUSED
 
-    try:
-        result = record_approvals(batch_dir, pdfs, ledger)
-    except ApprovalError as e:
-        raise _fail(e) from None
+    result = record_approvals(batch_dir, pdfs, ledger)
     refused = 0
     for a in result.answers:
         # Everything here comes from PDFs owners sent back: printable characters only.
@@ -269,28 +412,51 @@ def approvals(batch_dir, pdfs, ledger) -> None:
         date = f" on {_cut(a.date, 30)}" if a.date else ""
         click.echo(f"{name}: {who}  {a.outcome}{by}{date}{extra}"
                    + (f"  [{_cut(a.note, 200)}]" if a.note else ""))
-    click.echo(f"\n{len(result.answers)} PDF(s) read: {result.recorded} plaque(s) recorded, "
+    for c in result.conflicts:
+        click.echo(f"CONFLICT {_cut(c, 400)}.", err=True)
+    click.echo(f"\n{len(result.answers)} file(s) read: {result.recorded} answer(s) recorded, "
                f"{refused} refused.")
     click.echo(f"Batch {result.batch_id}: {_state_counts(result.states)}.")
     click.echo(f"Written: {result.csv}")
-    sys.exit(1 if refused else 0)
+    if result.withdrawn:
+        click.echo(f"ATTENTION: {len(result.withdrawn)} plaque(s) are no longer approved and were "
+                   f"taken out of {result.folder / 'released'} ({', '.join(result.withdrawn)}); "
+                   "tell the shop before it engraves.", err=True)
+        sys.exit(EXIT_ATTENTION)
+    sys.exit(EXIT_REFUSED if refused else 0)
+
+
+@main.command()
+@BATCH_DIR_ARG
+@click.argument("vin")
+@click.argument("decision", type=click.Choice(["approve", "changes"]))
+@click.argument("changes", required=False, default="")
+@click.option("--by", required=True, help='How the answer came, e.g. "phone, 14 Sept".')
+@click.option("--name", default="", help="The owner's name as they gave it.")
+@APPROVAL_LEDGER_OPT
+def answer(batch_dir, vin, decision, changes, by, name, ledger) -> None:
+    """Record an answer given by phone, in a reply e-mail or on paper."""
+    from .approvals import APPROVED, CHANGES, record_by_hand
+
+    s = record_by_hand(batch_dir, vin.upper(), APPROVED if decision == "approve" else CHANGES,
+                       changes, by, ledger, name)
+    click.echo(f"{s.label}  {s.vin}: {s.state} (recorded by hand: {_cut(by, 60)}).")
 
 
 @main.command()
 @BATCH_DIR_ARG
 @APPROVAL_LEDGER_OPT
-@TEMPLATE_OPT
+@click.option("--template", type=click.Path(dir_okay=False, path_type=Path),
+              help="Template for the shop's jig (default: the batch's own kept template).")
 def release(batch_dir, ledger, template) -> None:
     """Lay out only the approved plaques in BATCH_DIR/released/ for the shop.
 
-    Exit 1 if an approved plaque was held back because its files no longer match.
+    Exit 4 if an approved plaque was held back because its files no longer match.
     """
-    from .approvals import ApprovalError, release as do_release
+    from .approvals import release as do_release
+    from .errors import EXIT_ATTENTION
 
-    try:
-        result = do_release(batch_dir, ledger, template)
-    except ApprovalError as e:
-        raise _fail(e) from None
+    result = do_release(batch_dir, ledger, template)
     for s, reason in result.refused:
         click.echo(f"HELD BACK {s.label}  {s.vin}: {reason}.", err=True)
     summary = _state_counts(result.states)
@@ -300,7 +466,7 @@ def release(batch_dir, ledger, template) -> None:
     click.echo(f"Released {len(result.released)} approved plaque(s) of batch {result.batch_id} on "
                f"{result.sheets} sheet(s); {summary}.")
     click.echo(f"For the shop: {result.folder}/  (sheets/, engrave/, job-sheet.pdf, manifest.csv)")
-    sys.exit(1 if result.refused else 0)
+    sys.exit(EXIT_ATTENTION if result.refused else 0)
 
 
 @main.command()
@@ -308,16 +474,14 @@ def release(batch_dir, ledger, template) -> None:
 @APPROVAL_LEDGER_OPT
 def status(batch_dir, ledger) -> None:
     """Show where each plaque of BATCH_DIR stands: approved, changes requested or waiting."""
-    from .approvals import ApprovalError, batch_status
+    from .approvals import batch_status
 
-    try:
-        result = batch_status(batch_dir, ledger)
-    except ApprovalError as e:
-        raise _fail(e) from None
+    result = batch_status(batch_dir, ledger)
     click.echo(f"{'number':<13} {'VIN':<17}  {'order':<12} {'state':<18} {'released':<8}  "
                f"{'by':<18} {'owner date':<10}  {'read':<10}  changes")
     for s in result.states:
-        click.echo(f"{s.label:<13} {s.vin:<17}  {_cut(s.order_id, 12):<12} {s.state:<18} "
+        state = s.state if not s.earlier else f"{s.state} ({s.earlier})"
+        click.echo(f"{s.label:<13} {s.vin:<17}  {_cut(s.order_id, 12):<12} {state:<18} "
                    f"{'yes' if s.released else '-':<8}  {_cut(s.name, 18):<18} "
                    f"{_cut(s.date, 10):<10}  {s.read_at[:10]:<10}  "
                    f"{_cut(s.changes.replace(chr(10), ' / '), 50)}".rstrip())

@@ -29,6 +29,7 @@ import pathlib
 import unicodedata
 from dataclasses import dataclass
 
+from .errors import PlaquegenError
 from .geometry import Bounds, Path, RecordingPathPen, segs_bounds, split_subpaths
 
 try:  # HarfBuzz shaping (GPOS kerning, mark positioning); optional at import time
@@ -50,7 +51,7 @@ _VALIGNS = ("top", "middle", "bottom")
 _BLANK_CATEGORIES = {"Zs", "Cf"}
 
 
-class FontError(Exception):
+class FontError(PlaquegenError):
     """A font cannot be loaded, or cannot draw a requested character."""
 
 

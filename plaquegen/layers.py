@@ -24,7 +24,7 @@ class LayerSpec:
 
 LAYERS: tuple[LayerSpec, ...] = (
     LayerSpec("engrave", "fill", True, "1 engrave (fill)", "the black areas (silhouette, number)"),
-    LayerSpec("score", "line", True, "2 score (line)", "hairlines traced once (signature)"),
+    LayerSpec("score", "line", True, "2 score (line)", "signature"),
     LayerSpec("cut", "line", True, "3 cut (outline)", "the plate outline, last"),
     LayerSpec("guide", "guide", False, "guide (do not output)", "pockets, slot labels, outlines"),
 )

@@ -588,6 +588,21 @@ class Ledger:
                     detail=f"register {pin.sha256[:12]} adopted: No. {issue.number} of "
                            f"{issue.total} becomes No. {number} of {total}; make the plaque again")])
 
+    def restore(self, issues: Sequence[Issue], events: Sequence[Event],
+                batch: BatchRecord | None, pin: RegisterPin | None) -> None:
+        """Put back a batch from its folder (a ledger rebuild): rows and history as they were,
+        no new events; approval states settled from the answers."""
+        rows = [_issue_row(i) for i in issues]
+        with self._write("nothing was restored"):
+            if pin is not None:
+                self._pin(pin)
+            if batch is not None:
+                self._put_batch(batch)
+            self._db.executemany(_UPSERT, rows)
+            self._insert_events(events)
+            for vin in sorted({i.vin for i in issues}):
+                self._settle(vin, issues[0].batch_id)
+
     # ------------------------------------------------------------------ answers
 
     def record_answers(self, batch_id: str, answers: Sequence[Event]) -> list[str]:

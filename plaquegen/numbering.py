@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Iterable
 
-from .records import Numbered, Order, Reject
+from .records import Numbered, Order, Reject, pad_number
 from .register import Refused, Register
 
 
@@ -26,7 +26,7 @@ def number_orders(orders: Iterable[Order], register: Register) -> tuple[list[Num
         seen = first_line.get(car.vin)
         if seen is not None:
             rejects.append(Reject(order.line, order.order_id, order.vin,
-                                  f"car {car.vin} (No. {car.number:0{len(str(register.total))}d}) was already ordered on line "
+                                  f"car {car.vin} (No. {pad_number(car.number, register.total)}) was already ordered on line "
                                   f"{seen.line} (order {seen.order_id}); only the first order is made",
                                   order.raw))
             continue

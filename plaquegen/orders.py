@@ -18,6 +18,7 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
+from .errors import PlaquegenError
 from .records import Order, Reject
 from .vin import normalize
 
@@ -26,7 +27,7 @@ csv.field_size_limit(16 * 1024 * 1024)
 MAX_FILE_BYTES = 64 * 1024 * 1024
 
 
-class OrdersError(Exception):
+class OrdersError(PlaquegenError):
     """A fatal problem with an order file; str() is one sentence, on one line."""
 
     def __init__(self, message: str):

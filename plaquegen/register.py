@@ -19,6 +19,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .errors import PlaquegenError
 from .files import ASSETS
 from .vin import ALPHABET, is_short_vin, normalize, vin_problem
 
@@ -32,7 +33,7 @@ _DIGIT_FOR = {"O": "0", "Q": "0", "I": "1"}
 _MAX_SUGGESTIONS = 3
 
 
-class RegisterError(Exception):
+class RegisterError(PlaquegenError):
     """The register file cannot be used; the message is one sentence naming file and line."""
 
     def __init__(self, message: str):

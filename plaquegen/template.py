@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from string import Formatter
 
+from .errors import PlaquegenError
 from .files import ASSETS
 from .geometry import LAYER_ORDER, Bounds
 
@@ -25,7 +26,7 @@ MAX_SIZE_MM = 2000.0  # nothing a laser bed holds is larger
 _HEX = re.compile(r"^#[0-9A-Fa-f]{6}$")
 
 
-class TemplateError(Exception):
+class TemplateError(PlaquegenError):
     """A template that cannot be used; str() is one sentence naming the key."""
 
 
@@ -121,8 +122,13 @@ _DEFAULTS = {
 }
 
 
-def load_template(path: str | os.PathLike | None = None) -> Template:
-    """Read and validate a plaque template (default: assets/plaque.toml)."""
+def load_template(path: str | os.PathLike | None = None,
+                  files: dict[str, Path] | None = None) -> Template:
+    """Read and validate a plaque template (default: assets/plaque.toml).
+
+    files: where a file the template names (artwork, font; the text as written in the TOML)
+    really is; a batch folder's kept copy of its template uses it. Others resolve next to the TOML.
+    """
     p = Path(path) if path is not None else DEFAULT_TEMPLATE
     name = p.name
     try:
@@ -140,10 +146,10 @@ def load_template(path: str | os.PathLike | None = None) -> Template:
         raise TemplateError(f"{name} is not valid TOML ({e}).") from None
     except OSError as e:
         raise TemplateError(f"template {p} cannot be read: {e.strerror or e}.") from None
-    return _build(raw, name, p.resolve().parent)
+    return _build(raw, name, p.resolve().parent, files or {})
 
 
-def _build(raw: dict, name: str, base: Path) -> Template:
+def _build(raw: dict, name: str, base: Path, files: dict[str, Path]) -> Template:
     def fail(msg: str) -> TemplateError:
         return TemplateError(f"{name}: {msg}")
 
@@ -210,13 +216,13 @@ def _build(raw: dict, name: str, base: Path) -> Template:
         if table is None:
             return None
         mode = _choice(fail, f"{section}.mode", table["mode"], ("fill", "line"))
-        return ArtworkSpec(_resolve(base, table["file"]), mode, placement(section, table))
+        return ArtworkSpec(_resolve(base, table["file"], files), mode, placement(section, table))
 
     num = sec["number"]
     fmt = num["format"]
     _check_format(fail, fmt)
     font = num["font"]
-    font = font if font.startswith("hershey:") else str(_resolve(base, font))
+    font = font if font.startswith("hershey:") else str(_resolve(base, font, files))
     cap = _length(fail, "number.cap_height", num["cap_height"])
     number = NumberSpec(fmt, font, cap, _tracking(fail, num["tracking"], cap), placement("number", num))
     if cap > number.place.box.height:
@@ -342,6 +348,8 @@ def _check_format(fail, fmt: str) -> None:
         raise fail("number.format must give between 1 and 64 characters.")
 
 
-def _resolve(base: Path, file: str) -> Path:
+def _resolve(base: Path, file: str, files: dict[str, Path]) -> Path:
+    if file in files:
+        return Path(files[file])
     p = Path(file)
     return p if p.is_absolute() else (base / p)
