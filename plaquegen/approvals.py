@@ -657,7 +657,8 @@ def _log_release(ledger_path: Path, batch: BatchFolder, before: dict[str, str],
     events = [Event(at, v, batch.batch_id, "released", r.svg_sha256, r.number,
                     detail=f"{r.sheet} slot {r.slot}")
               for v, r in sorted(now_rows.items()) if before.get(v) != r.svg_sha256]
-    events += [Event(at, v, batch.batch_id, "unreleased", sha, detail="no longer approved")
+    events += [Event(at, v, batch.batch_id, "unreleased", sha,
+                     batch.row(v).number if batch.row(v) else None, detail="no longer approved")
                for v, sha in sorted(before.items()) if v not in now_rows]
     with Ledger(ledger_path) as led:
         led.add_events(events)

@@ -177,25 +177,39 @@ def test_changes_requested_are_recorded_and_not_released(made, tmp_path):
     assert len(_layer_paths(folder / "released/sheets/sheet-01.svg", "cut")) == 1
 
 
-def test_latest_answer_wins_in_file_name_order_and_across_runs(made, tmp_path):
+def test_newest_answer_wins_by_the_owners_time_not_by_file_name(made, tmp_path):
+    import os
+
     folder, rows = made
     vin = rows[0]["vin"]
-    fill(_proof(folder, rows[0]), tmp_path / "in" / "1-first.pdf", changes="smaller please")
-    fill(_proof(folder, rows[0]), tmp_path / "in" / "2-second.pdf", approve=True, name="Owner")
-    # given in reverse on the command line: order is by file name
-    record_approvals(folder, [tmp_path / "in" / "2-second.pdf", tmp_path / "in" / "1-first.pdf"])
-    assert _approvals(folder)[vin]["state"] == APPROVED
-    assert _approvals(folder)[vin]["source"] == "2-second.pdf"
+    # the owner approved first, then changed their mind: "Nachweis.pdf" sorts last but is older
+    fill(_proof(folder, rows[0]), tmp_path / "in" / "Nachweis.pdf", approve=True, name="Owner")
+    fill(_proof(folder, rows[0]), tmp_path / "in" / "Nachweis (2).pdf", changes="smaller please")
+    os.utime(tmp_path / "in" / "Nachweis.pdf", (1_760_000_000, 1_760_000_000))
+    os.utime(tmp_path / "in" / "Nachweis (2).pdf", (1_760_090_000, 1_760_090_000))
+    result = record_approvals(folder, [tmp_path / "in"])
+    assert _approvals(folder)[vin]["state"] == CHANGES
+    assert _approvals(folder)[vin]["source"] == "Nachweis (2).pdf"
+    assert len(result.conflicts) == 1 and "Nachweis.pdf" in result.conflicts[0] \
+        and "the newest, Nachweis (2).pdf, counts" in result.conflicts[0]
+    # reading the old file again adds nothing and changes nothing
+    again = record_approvals(folder, [tmp_path / "in" / "Nachweis.pdf"])
+    assert [a.outcome for a in again.answers] == ["already recorded"] and again.recorded == 0
+    assert _approvals(folder)[vin]["state"] == CHANGES
     # a later run with other plaques keeps this row's details
     fill(_proof(folder, rows[2]), tmp_path / "later" / "x.pdf", approve=True, date="1.10.2025")
     record_approvals(folder, [tmp_path / "later"])
     table = _approvals(folder)
-    assert table[vin]["source"] == "2-second.pdf" and table[vin]["name"] == "Owner"
+    assert table[vin]["source"] == "Nachweis (2).pdf" and table[vin]["changes"] == "smaller please"
     assert table[rows[2]["vin"]]["state"] == APPROVED and table[rows[2]["vin"]]["date"] == "1.10.2025"
-    # and a later run can still change its mind
-    record_approvals(folder, [tmp_path / "in" / "1-first.pdf"])
-    assert _approvals(folder)[vin]["state"] == CHANGES
-    assert (vin, CHANGES, None, "smaller please") in _ledger_state(folder)
+    # a newer answer still counts; every answer stays in the history
+    fill(_proof(folder, rows[0]), tmp_path / "newest" / "ok.pdf", approve=True, name="Owner")
+    record_approvals(folder, [tmp_path / "newest"])
+    assert _approvals(folder)[vin]["state"] == APPROVED
+    with Ledger(folder.parent / "ledger.sqlite") as led:
+        answers = [e for e in led.events(vin=vin) if e.kind == "answer"]
+    assert [(e.decision, e.source) for e in answers] == [
+        (APPROVED, "Nachweis.pdf"), (CHANGES, "Nachweis (2).pdf"), (APPROVED, "ok.pdf")]
 
 
 def test_blank_and_odd_checkbox_values_approve_nothing(made, tmp_path):
