@@ -206,9 +206,14 @@ def run_batch(opts: BatchOptions, progress: Callable[[int], None] | None = None,
     t0 = time.perf_counter()
     ledger_path = Path(opts.ledger) if opts.ledger else Path(opts.out) / "ledger.sqlite"
     require_ledger(Path(opts.out), ledger_path)
-    ledger = Ledger(ledger_path)
+    if ledger_path.exists():
+        ledger = Ledger(ledger_path)
+    else:  # nothing to check against yet; a refused plan creates no ledger
+        plan = plan_batch(opts, None)
+        ledger = Ledger(ledger_path)
     try:
-        plan = plan_batch(opts, ledger)
+        if "plan" not in locals():
+            plan = plan_batch(opts, ledger)
         if on_plan:
             on_plan(len(plan.numbered))
         return _make(plan, opts, ledger, progress, t0)
