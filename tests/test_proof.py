@@ -213,19 +213,19 @@ def test_layout_fits_page_and_watermark_avoids_plaques(size):
     lay = proof_layout(size, 80, 24)
     w, h = size
     for key in ("actual_box", "enlarged_box", "changes", "name_date"):
-        x0, y0, x1, y1 = lay[key]
-        assert 0 < x0 < x1 <= w and 0 < y0 < y1 < lay["footer"]
-    assert lay["return_note"] + 20 < lay["footer"]
-    assert lay["actual_box"][3] + 10 < lay["enlarged_box"][1]
-    ax0, ay0, ax1, ay1 = lay["actual_box"]
+        x0, y0, x1, y1 = getattr(lay, key)
+        assert 0 < x0 < x1 <= w and 0 < y0 < y1 < lay.footer
+    assert lay.return_note + 20 < lay.footer
+    assert lay.actual_box[3] + 10 < lay.enlarged_box[1]
+    ax0, ay0, ax1, ay1 = lay.actual_box
     assert (ax1 - ax0, ay1 - ay0) == pytest.approx((80 * MM, 24 * MM))
-    assert lay["enlarged_scale"] >= 2.0
+    assert lay.enlarged_scale >= 2.0
     for text in ("PROOF", "KORREKTURABZUG"):
         wx0, wy0, wx1, wy1 = watermark_box(size, 80, 24, text)
         for key in ("actual_box", "enlarged_box"):
-            x0, y0, x1, y1 = lay[key]
+            x0, y0, x1, y1 = getattr(lay, key)
             assert wy0 > y1 or wy1 < y0 or wx0 > x1 or wx1 < x0, (text, key)
-        rx0, ry0, rx1, ry1 = lay["watermark_region"]
+        rx0, ry0, rx1, ry1 = lay.watermark_region
         assert rx0 - 0.01 <= wx0 and wx1 <= rx1 + 0.01 and ry0 - 0.01 <= wy0 and wy1 <= ry1 + 0.01
 
 
@@ -309,7 +309,7 @@ def test_one_to_one_view_matches_svg(tmp_path, country):
     plaque = make_plaque()
     pdf = proof(country=country, plaque=plaque)
     lay = proof_layout(A4 if country == "DE" else LETTER, plaque.width, plaque.height)
-    got = render_region(pdf, tmp_path, lay["actual_box"])
+    got = render_region(pdf, tmp_path, lay.actual_box)
     assert got.size == (800, 240)  # 10 px per mm: the view is exactly 80 x 24 mm
     want = render_svg(svg_of(plaque), 800, 240)
     a, b = dark_mask(got), dark_mask(want)
@@ -323,7 +323,7 @@ def test_fidelity_check_can_fail(tmp_path):
     pytest.importorskip("PIL")
     plaque = make_plaque()
     pdf = proof(plaque=plaque)
-    got = dark_mask(render_region(pdf, tmp_path, proof_layout(A4)["actual_box"]))
+    got = dark_mask(render_region(pdf, tmp_path, proof_layout(A4).actual_box))
     shifted = Plaque(80, 24, tuple(Layer(l.name, tuple(p.translated(0.5, 0) for p in l.paths))
                                    for l in plaque.layers), VIN, 462, 6309, "0462 / 6309")
     assert iou(got, dark_mask(render_svg(svg_of(shifted), 800, 240))) < 0.95
@@ -338,7 +338,7 @@ def test_enlargement_matches_svg(tmp_path):
     plaque = make_plaque()
     pdf = proof(plaque=plaque)
     lay = proof_layout(A4)
-    x0, y0, x1, y1 = lay["enlarged_box"]
+    x0, y0, x1, y1 = lay.enlarged_box
     got = render_region(pdf, tmp_path, (x0, y0, x1, y1), dpi=100)
     svg = svg_of(plaque).replace(b'stroke-width="0.15"',
                                  b'stroke-width="0.15"')  # same stroke in plaque mm
@@ -355,8 +355,8 @@ def test_watermark_does_not_touch_the_plaques(tmp_path, country):
     lay = proof_layout(A4 if country == "DE" else LETTER)
     from PIL import ImageChops
 
-    for key, scale in (("actual_box", 1.0), ("enlarged_box", lay["enlarged_scale"])):
-        x0, y0, x1, y1 = lay[key]
+    for key, scale in (("actual_box", 1.0), ("enlarged_box", lay.enlarged_scale)):
+        x0, y0, x1, y1 = getattr(lay, key)
         # inside the red cut line: clear of the straight edges and the r = 2 mm corners
         ix, iy = 2.5 * MM * scale, 0.6 * MM * scale
         img = render_region(pdf, tmp_path, (x0 + ix, y0 + iy, x1 - ix, y1 - iy), dpi=100)
@@ -432,7 +432,7 @@ def test_proof_of_a_composed_plaque(tmp_path):
     if PDFTOPPM:
         pytest.importorskip("PIL")
         lay = proof_layout(A4, plaque.width, plaque.height)
-        got = render_region(pdf, tmp_path, lay["actual_box"])
+        got = render_region(pdf, tmp_path, lay.actual_box)
         w, h = round(plaque.width * 10), round(plaque.height * 10)
         want = render_svg(svg_of(plaque), w, h)
         assert count(dark_mask(want)) > 1000
