@@ -235,6 +235,7 @@ class ReportlabPen:
 
 
 _CODE_CACHE: dict[Path, str] = {}
+_BY_ID: dict[int, tuple[Path, str]] = {}  # the same Path object again: no hashing of its segments
 _CODE_CACHE_MAX = 4096
 
 
@@ -243,8 +244,12 @@ def path_code(path: Path) -> str:
 
     Drawing happens under a canvas transform (mm, y down), so the operator
     string does not depend on where or how large the plaque is drawn, and
-    artwork shared by every plaque is converted once.
+    artwork shared by every plaque is converted once. Equal paths give the identical string
+    object (the template writer reuses their compressed form).
     """
+    hit = _BY_ID.get(id(path))
+    if hit is not None and hit[0] is path:  # the entry keeps the object alive: id not reused
+        return hit[1]
     code = _CODE_CACHE.get(path)
     if code is None:
         pen = ReportlabPen()
@@ -253,6 +258,9 @@ def path_code(path: Path) -> str:
         if len(_CODE_CACHE) >= _CODE_CACHE_MAX:
             _CODE_CACHE.clear()
         _CODE_CACHE[path] = code
+    if len(_BY_ID) >= _CODE_CACHE_MAX:
+        _BY_ID.clear()
+    _BY_ID[id(path)] = (path, code)
     return code
 
 

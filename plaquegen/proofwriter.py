@@ -252,6 +252,25 @@ class ProofTemplate:
         if sorted(set(self.recipes.values())) != ["ap", "contents", "form", "ident", "info",
                                                    "suffix"]:
             raise TemplateError(f"template objects not recognised: {self.recipes}")
+        # Each object as constant bytes, or a list of constant bytes and names of fills.
+        self.bodies: list[bytes | list[bytes | str]] = []
+        for num in self.order:
+            kind, body = self.recipes.get(num), objs[num]
+            if kind in ("contents", "form", "ap"):
+                self.bodies.append([kind])
+            elif kind == "suffix":
+                self.bodies.append(_slots(body, {S_SUFFIX.encode(): "suffix"}))
+            elif kind == "ident":
+                m = re.search(rb"/MaxLen (\d+)", body)
+                body = body[:m.start(1)] + b"QqMaxLenQq" + body[m.end(1):]
+                self.bodies.append(_slots(body, {f"({S_IDENT})".encode(): "ident",
+                                                 b"QqMaxLenQq": "maxlen"}))
+            elif kind == "info":
+                self.bodies.append(_slots(body, {f"({S_TITLE})".encode(): "title",
+                                                 f"({S_SUBJECT})".encode(): "subject",
+                                                 f"({S_KEYS})".encode(): "keys"}))
+            else:
+                self.bodies.append(body)
 
     def _form(self, num: int, body: bytes) -> None:
         st, data = _split_stream(body)
@@ -275,9 +294,11 @@ class ProofTemplate:
         st, data = _split_stream(self.objs[ap])
         text = data.decode("latin-1") if b"/Filter" not in st.head + st.mid else \
             zlib.decompress(data).decode("latin-1")
-        if f"({S_IDENT})" not in text:
+        if text.count(f"({S_IDENT})") != 1:
             raise TemplateError("identity appearance not found")
-        self.ap = (st, text)
+        a, b = text.split(f"({S_IDENT})")
+        self.ap = (st, (a.encode("latin-1"), b.encode("latin-1")))
+        self.ap_flate = b"/Filter" in st.head + st.mid
         self.recipes[ap] = "ap"
         self.recipes[num] = "ident"
 
@@ -307,31 +328,22 @@ class ProofTemplate:
         fst, pre, post = self.form
         form = _stream(fst, deflate_ops([pre, *form_ops(v.plaque), post]))
         ident_lit = b"(" + escapePDF(v.ident_json.encode("latin-1")).encode("latin-1") + b")"
-        suffix = v.suffix.encode("ascii")
+        ast, (ap0, ap1) = self.ap
+        ap_raw = b"".join((ap0, ident_lit, ap1))
+        ap = _stream(ast, zlib.compress(ap_raw, 1) if self.ap_flate else ap_raw)
+        fill = {
+            "contents": page, "form": form, "ap": ap,
+            "suffix": v.suffix.encode("ascii"),
+            "ident": ident_lit, "maxlen": b"%d" % (len(v.ident_json) + 10),
+            "title": _pdf_string(v.title, self.doc), "subject": _pdf_string(v.ident_json, self.doc),
+            "keys": _pdf_string(v.keywords, self.doc),
+        }
         out = [self.header]
         offsets = []
         at = len(self.header)
-        for num in self.order:
-            kind = self.recipes.get(num)
-            body = self.objs[num]
-            if kind == "contents":
-                body = page
-            elif kind == "form":
-                body = form
-            elif kind == "suffix":
-                body = body.replace(S_SUFFIX.encode(), suffix)
-            elif kind == "ident":
-                body = body.replace(f"({S_IDENT})".encode(), ident_lit)
-                body = re.sub(rb"/MaxLen \d+", b"/MaxLen %d" % (len(v.ident_json) + 10), body)
-            elif kind == "ap":
-                ast, text = self.ap
-                raw = text.replace(f"({S_IDENT})", ident_lit.decode("latin-1")).encode("latin-1")
-                body = _stream(ast, zlib.compress(raw, 1) if b"/Filter" in ast.head + ast.mid
-                               else raw)
-            elif kind == "info":
-                for s, val in ((S_TITLE, v.title), (S_SUBJECT, v.ident_json),
-                               (S_KEYS, v.keywords)):
-                    body = body.replace(f"({s})".encode(), _pdf_string(val, self.doc))
+        for parts in self.bodies:
+            body = parts if isinstance(parts, bytes) else b"".join(
+                fill[p] if isinstance(p, str) else p for p in parts)
             offsets.append(at)
             out.append(body)
             at += len(body)
@@ -346,6 +358,25 @@ class ProofTemplate:
         out.append(self.trailer_rest)
         out.append(b"\nstartxref\n%d\n%%%%EOF\n" % at)
         return b"".join(out)
+
+
+def _slots(body: bytes, names: dict[bytes, str]) -> list[bytes | str]:
+    """``body`` cut at every occurrence of each sentinel of ``names`` into bytes and fill names."""
+    parts: list[bytes | str] = [body]
+    for sentinel, name in names.items():
+        if sentinel not in body:
+            raise TemplateError(f"sentinel {sentinel!r} not found")
+        out: list[bytes | str] = []
+        for p in parts:
+            if isinstance(p, bytes):
+                for i, piece in enumerate(p.split(sentinel)):
+                    if i:
+                        out.append(name)
+                    out.append(piece)
+            else:
+                out.append(p)
+        parts = out
+    return parts
 
 
 def _stream(st: _Stream, data: bytes) -> bytes:
