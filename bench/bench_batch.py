@@ -82,6 +82,38 @@ def time_inkscape(svgs: list[Path]) -> float | None:
     return (time.perf_counter() - t0) / len(svgs)
 
 
+def bench_proof_writers(n: int = 300, runs: int = 3) -> dict[str, float]:
+    """CPU ms per proof of the template writer and the reference reportlab writer, same plaques,
+    interleaved runs in this process (median of ``runs``); also the job sheet's CPU time."""
+    from plaquegen.compose import Composer
+    from plaquegen.proofpage import render_proof_reportlab
+    from plaquegen.proofwriter import ProofWriter
+    from plaquegen.records import Numbered, Order
+    from plaquegen.template import load_template
+
+    composer = Composer.prepare(load_template())
+    reg = load_register()
+    cars = reg.customers()[:n]
+    countries = ("DE", "US", "GB", "FR", "AT", "CA", "AU", "CH")
+    jobs = []
+    for i, car in enumerate(cars):
+        order = Order(line=i + 2, order_id=f"B-{i + 1:05d}", vin=car.vin, name=f"Owner Müller {i}",
+                      country=countries[i % len(countries)], language="")
+        number = i + 1
+        jobs.append((composer.compose(car.vin, number, reg.total),
+                     Numbered(order, car.vin, number, reg.total, "EU")))
+    writer = ProofWriter()
+    fast, ref = [], []
+    for _ in range(runs):
+        for fn, out in ((writer.render, fast), (render_proof_reportlab, ref)):
+            t0 = time.process_time()
+            for plaque, num in jobs:
+                fn(plaque, num, "bench", "0" * 64, "2026-01-01")
+            out.append(1000 * (time.process_time() - t0) / len(jobs))
+    return {"template": statistics.median(fast), "reference": statistics.median(ref),
+            "fallbacks": writer.stats["reference"]}
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("-n", type=int, default=None, help="plaques (default: every customer car)")
@@ -89,7 +121,15 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=3, help="runs; the median is reported")
     ap.add_argument("--no-proofs", action="store_true")
     ap.add_argument("--compare-inkscape", action="store_true")
+    ap.add_argument("--proof-writers", action="store_true",
+                    help="only compare the template and reference proof writers (CPU ms/proof)")
     args = ap.parse_args()
+    if args.proof_writers:
+        r = bench_proof_writers(min(args.n or 300, 6309), args.runs)
+        print(f"proof writers, CPU per proof (median of {args.runs}): template {r['template']:.2f} ms, "
+              f"reference {r['reference']:.2f} ms: {r['reference'] / r['template']:.1f}x; "
+              f"fallbacks {r['fallbacks']}")
+        return
     n = args.n or load_register().total
     runs = [one_run(n, args.workers, not args.no_proofs) for _ in range(args.runs)]
     walls = sorted(r["wall"] for r in runs)

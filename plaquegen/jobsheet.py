@@ -3,7 +3,7 @@
 Page 1: title, counts, plate size, material, how to run the layers, the
 output folder explained. Then one page per bed sheet: the bed drawn to
 scale, every pocket outlined with its slot index, number label and short
-VIN, and the plaque drawn small inside (the same :func:`proof.draw_plaque`
+VIN, and the plaque drawn small inside (the same :func:`pdfkit.draw_plaque`
 as the proofs). Then the plaque list, ``ROWS_PER_PAGE`` plain rows a page.
 A4 landscape throughout; deterministic bytes (reportlab ``invariant=1``).
 """
@@ -17,8 +17,8 @@ from reportlab.lib.colors import Color, HexColor
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfgen.canvas import Canvas
 
-from .proof import (A4, FONT, FONT_BOLD, GREY_TEXT, INK, MM, binary_streams, clean_text, visual,
-                    draw_plaque, draw_text, fit_text, register_fonts)
+from .pdfkit import (A4, FONT, FONT_BOLD, GREY_TEXT, INK, MM, binary_streams, clean_text,
+                     draw_plaque, draw_text, fit_text, register_fonts, visual)
 from .sheets import Sheet
 
 PAGE = (A4[1], A4[0])  # A4 landscape, 841.89 x 595.28 pt

@@ -196,7 +196,7 @@ def test_proof_shows_exactly_the_engrave_file(example_batch, template, tmp_path)
         from pypdf import PdfReader
         box = PdfReader(io.BytesIO(pdf)).pages[0].mediabox
         page = (float(box.width), float(box.height))
-        got = render_region(pdf, tmp_path, proof_layout(page)["actual_box"])
+        got = render_region(pdf, tmp_path, proof_layout(page).actual_box)
         want = render_svg((example_batch.folder / row["svg"]).read_bytes(), 800, 240)
         # The score layer is a 0.025 mm blue hairline in the SVG but drawn 0.15 mm black on
         # the proof so an owner can see it: compare the engraved areas, signature box masked.

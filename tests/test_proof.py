@@ -213,19 +213,19 @@ def test_layout_fits_page_and_watermark_avoids_plaques(size):
     lay = proof_layout(size, 80, 24)
     w, h = size
     for key in ("actual_box", "enlarged_box", "changes", "name_date"):
-        x0, y0, x1, y1 = lay[key]
-        assert 0 < x0 < x1 <= w and 0 < y0 < y1 < lay["footer"]
-    assert lay["return_note"] + 20 < lay["footer"]
-    assert lay["actual_box"][3] + 10 < lay["enlarged_box"][1]
-    ax0, ay0, ax1, ay1 = lay["actual_box"]
+        x0, y0, x1, y1 = getattr(lay, key)
+        assert 0 < x0 < x1 <= w and 0 < y0 < y1 < lay.footer
+    assert lay.return_note + 20 < lay.footer
+    assert lay.actual_box[3] + 10 < lay.enlarged_box[1]
+    ax0, ay0, ax1, ay1 = lay.actual_box
     assert (ax1 - ax0, ay1 - ay0) == pytest.approx((80 * MM, 24 * MM))
-    assert lay["enlarged_scale"] >= 2.0
+    assert lay.enlarged_scale >= 2.0
     for text in ("PROOF", "KORREKTURABZUG"):
         wx0, wy0, wx1, wy1 = watermark_box(size, 80, 24, text)
         for key in ("actual_box", "enlarged_box"):
-            x0, y0, x1, y1 = lay[key]
+            x0, y0, x1, y1 = getattr(lay, key)
             assert wy0 > y1 or wy1 < y0 or wx0 > x1 or wx1 < x0, (text, key)
-        rx0, ry0, rx1, ry1 = lay["watermark_region"]
+        rx0, ry0, rx1, ry1 = lay.watermark_region
         assert rx0 - 0.01 <= wx0 and wx1 <= rx1 + 0.01 and ry0 - 0.01 <= wy0 and wy1 <= ry1 + 0.01
 
 
@@ -309,7 +309,7 @@ def test_one_to_one_view_matches_svg(tmp_path, country):
     plaque = make_plaque()
     pdf = proof(country=country, plaque=plaque)
     lay = proof_layout(A4 if country == "DE" else LETTER, plaque.width, plaque.height)
-    got = render_region(pdf, tmp_path, lay["actual_box"])
+    got = render_region(pdf, tmp_path, lay.actual_box)
     assert got.size == (800, 240)  # 10 px per mm: the view is exactly 80 x 24 mm
     want = render_svg(svg_of(plaque), 800, 240)
     a, b = dark_mask(got), dark_mask(want)
@@ -323,7 +323,7 @@ def test_fidelity_check_can_fail(tmp_path):
     pytest.importorskip("PIL")
     plaque = make_plaque()
     pdf = proof(plaque=plaque)
-    got = dark_mask(render_region(pdf, tmp_path, proof_layout(A4)["actual_box"]))
+    got = dark_mask(render_region(pdf, tmp_path, proof_layout(A4).actual_box))
     shifted = Plaque(80, 24, tuple(Layer(l.name, tuple(p.translated(0.5, 0) for p in l.paths))
                                    for l in plaque.layers), VIN, 462, 6309, "0462 / 6309")
     assert iou(got, dark_mask(render_svg(svg_of(shifted), 800, 240))) < 0.95
@@ -338,7 +338,7 @@ def test_enlargement_matches_svg(tmp_path):
     plaque = make_plaque()
     pdf = proof(plaque=plaque)
     lay = proof_layout(A4)
-    x0, y0, x1, y1 = lay["enlarged_box"]
+    x0, y0, x1, y1 = lay.enlarged_box
     got = render_region(pdf, tmp_path, (x0, y0, x1, y1), dpi=100)
     svg = svg_of(plaque).replace(b'stroke-width="0.15"',
                                  b'stroke-width="0.15"')  # same stroke in plaque mm
@@ -355,8 +355,8 @@ def test_watermark_does_not_touch_the_plaques(tmp_path, country):
     lay = proof_layout(A4 if country == "DE" else LETTER)
     from PIL import ImageChops
 
-    for key, scale in (("actual_box", 1.0), ("enlarged_box", lay["enlarged_scale"])):
-        x0, y0, x1, y1 = lay[key]
+    for key, scale in (("actual_box", 1.0), ("enlarged_box", lay.enlarged_scale)):
+        x0, y0, x1, y1 = getattr(lay, key)
         # inside the red cut line: clear of the straight edges and the r = 2 mm corners
         ix, iy = 2.5 * MM * scale, 0.6 * MM * scale
         img = render_region(pdf, tmp_path, (x0 + ix, y0 + iy, x1 - ix, y1 - iy), dpi=100)
@@ -419,20 +419,17 @@ def test_approval_round_trip(tmp_path):
 # With the real composer, when it is there
 
 def test_proof_of_a_composed_plaque(tmp_path):
-    try:
-        from plaquegen.compose import Composer
-        from plaquegen.template import load_template
-        composer = Composer.prepare(load_template())
-    except Exception as exc:  # pragma: no cover - composer not ready
-        pytest.skip(f"composer not available: {exc!r}")
+    from plaquegen.compose import Composer
+    from plaquegen.template import load_template
+
+    composer = Composer.prepare(load_template())
     plaque = composer.compose(VIN, 462, 6309)
     pdf = proof(plaque=plaque)
     text = text_of(pdf)
     assert VIN in text and plaque.label in text
     if PDFTOPPM:
-        pytest.importorskip("PIL")
         lay = proof_layout(A4, plaque.width, plaque.height)
-        got = render_region(pdf, tmp_path, lay["actual_box"])
+        got = render_region(pdf, tmp_path, lay.actual_box)
         w, h = round(plaque.width * 10), round(plaque.height * 10)
         want = render_svg(svg_of(plaque), w, h)
         assert count(dark_mask(want)) > 1000
@@ -445,7 +442,7 @@ def test_right_to_left_names_are_drawn_in_visual_order(name):
     right, so the drawn string must be the bidi algorithm's visual order (shaped for Arabic)."""
     from bidi import get_display
 
-    from plaquegen.proof import visual
+    from plaquegen.pdfkit import visual
 
     shown = visual(name)
     assert shown != name
@@ -461,3 +458,121 @@ def test_right_to_left_names_are_drawn_in_visual_order(name):
     else:
         assert {c for c in shown if c != " "} <= set(text)
     assert visual("Jürgen Müller") == "Jürgen Müller"
+
+
+# ---------------------------------------------------------------------------
+# The template writer against the reference reportlab writer
+
+from plaquegen.proofpage import render_proof_reportlab  # noqa: E402
+from plaquegen.proofwriter import (ProofWriter, adler32_combine, deflate_ops,  # noqa: E402
+                                   repertoire_for)
+
+LONG = "Maximiliane Wilhelmina Theodora von und zu Hohenzollern-Sigmaringen-Württemberg " * 3
+SAMPLE = [  # (name, country, language): long, RTL, outside the subset, both languages and papers
+    ("Jörg Müller", "DE", ""), ("Łukasz Dvořák-Şahin", "US", ""), (LONG, "AT", ""),
+    (LONG, "CA", "de"), ("Noa שלום Cohen", "GB", ""), ("محمد علي", "US", "de"),
+    ("Σωκράτης Παπαδόπουλος", "DE", ""), ("<b>x</b> a\\) Tj (b", "FR", ""), ("", "CH", ""),
+]
+
+
+@pytest.fixture(scope="module")
+def composed():
+    from plaquegen.compose import Composer
+    from plaquegen.template import load_template
+
+    composer = Composer.prepare(load_template())
+    return [composer.compose(VIN, 462 + i, 6309) for i in range(3)]
+
+
+def both(writer, plaque, name, country, language):
+    n = make_numbered(name, country, language)
+    args = (plaque, n, "2025-09-a", SHA, "2025-09-14")
+    return writer.render(*args), render_proof_reportlab(*args)
+
+
+def pixels(pdf: bytes, tmp_path, tag: str):
+    from PIL import Image
+
+    f = tmp_path / f"{tag}.pdf"
+    f.write_bytes(pdf)
+    subprocess.run([PDFTOPPM, "-r", "150", "-png", "-singlefile", str(f), str(tmp_path / tag)],
+                   check=True)
+    return Image.open(tmp_path / f"{tag}.png").convert("RGB")
+
+
+@pytest.mark.skipif(not (PDFTOPPM and PDFTOTEXT and QPDF), reason="poppler-utils/qpdf not installed")
+def test_template_writer_renders_like_the_reference(tmp_path, composed):
+    from PIL import ImageChops
+
+    writer = ProofWriter()
+    for i, (name, country, language) in enumerate(SAMPLE):
+        plaque = composed[i % len(composed)] if i % 2 else make_plaque()
+        fast, ref = both(writer, plaque, name, country, language)
+        a, b = pixels(fast, tmp_path, f"f{i}"), pixels(ref, tmp_path, f"r{i}")
+        assert a.size == b.size
+        assert ImageChops.difference(a, b).getbbox() is None, (name, country)
+        assert pdftotext(fast, tmp_path) == pdftotext(ref, tmp_path)
+        f = tmp_path / "c.pdf"
+        f.write_bytes(fast)
+        res = subprocess.run([QPDF, "--check", str(f)], capture_output=True, text=True)
+        assert res.returncode == 0 and "No syntax or stream encoding errors" in res.stdout, res.stdout
+        assert reader(fast).get_fields().keys() == reader(ref).get_fields().keys()
+        assert read_proof(fast) == read_proof(ref)
+        assert reader(fast).metadata == reader(ref).metadata
+    # Latin names went through the template, Greek/Hebrew/Arabic (outside the subset) did not.
+    assert writer.stats == {"template": 6, "reference": 3}
+
+
+@pytest.mark.skipif(not PDFTOPPM, reason="poppler-utils not installed")
+def test_a_batch_repertoire_covers_names_beyond_latin(tmp_path):
+    from PIL import ImageChops
+
+    names = ["Σωκράτης Παπαδόπουλος", "Noa שלום Cohen"]
+    writer = ProofWriter(repertoire_for(names))
+    for i, name in enumerate(names):
+        fast, ref = both(writer, make_plaque(), name, "DE", "")
+        diff = ImageChops.difference(pixels(fast, tmp_path, f"f{i}"), pixels(ref, tmp_path, f"r{i}"))
+        assert diff.getbbox() is None, name
+    assert writer.stats == {"template": 2, "reference": 0}
+
+
+def test_template_bytes_do_not_depend_on_history(composed):
+    """A warm writer (templates and caches filled by other owners) gives the bytes of a fresh one."""
+    warm = ProofWriter()
+    for plaque in composed:
+        both(warm, plaque, "Someone Else", "US", "")
+        both(warm, plaque, "Jörg Müller", "DE", "")
+    fresh = ProofWriter()
+    for plaque in composed:
+        assert both(fresh, plaque, "Jörg Müller", "DE", "")[0] == \
+            both(warm, plaque, "Jörg Müller", "DE", "")[0]
+    assert both(fresh, composed[0], "Jörg Müller", "DE", "")[0] != \
+        both(fresh, composed[1], "Jörg Müller", "DE", "")[0]
+
+
+def test_template_proof_round_trip():
+    pdf = ProofWriter().render(make_plaque(), make_numbered(), "2025-09-a", SHA, "2025-09-14")
+    assert b"/F3+" in pdf or b"/F2+" in pdf  # the embedded subset is there
+    w = PdfWriter(clone_from=reader(pdf))
+    w.update_page_form_field_values(w.pages[0], {f"approve_{VIN}": "/Yes",
+                                                 f"name_{VIN}": "Jörg Müller"},
+                                    auto_regenerate=False)
+    out = io.BytesIO()
+    w.write(out)
+    got = read_proof(out.getvalue())
+    assert got["approved"] is True and got["name"] == "Jörg Müller"
+    assert got["identity"]["vin"] == VIN and got["identity"]["order_id"] == "A-1001"
+
+
+def test_deflate_ops_is_one_valid_zlib_stream():
+    import random
+    import zlib
+
+    rnd = random.Random(7)
+    big = "n " + " ".join(f"{rnd.random():.3f}" for _ in range(400)) + " l"
+    ops = ["q", big, "f", "0 0 0 rg", big, "S", "Q"]
+    data = deflate_ops(ops)
+    assert zlib.decompress(data).decode() == "\n".join(ops) + "\n"
+    assert deflate_ops(ops) == data
+    a, b = b"hello " * 1000, bytes(rnd.randrange(256) for _ in range(70000))
+    assert adler32_combine(zlib.adler32(a), zlib.adler32(b), len(b)) == zlib.adler32(a + b)

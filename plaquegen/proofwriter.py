@@ -1,0 +1,440 @@
+"""The template proof writer: a proof page prepared once per variant, per owner only the
+owner's objects.
+
+A *variant* is what changes the constant objects: language x paper size x plate size (and the
+font repertoire of the writer). For each variant :class:`ProofTemplate` runs the reference
+page (:func:`plaquegen.proofpage.draw_page`) once through reportlab with holes where the owner's
+pieces go, with sentinel field names and identity, and with the embedded DejaVu subset seeded
+with the writer's whole repertoire (one subset for every proof of the variant). The result is
+split into objects (by its xref). Per owner the writer then only
+
+- draws the owner's pieces with the very same functions on the template's own canvas (same
+  fonts, same subset codes), fills them into the page content between the constant parts;
+- writes the plaque form from :func:`plaquegen.pdfkit.plaque_ops`;
+- substitutes field names, the identity (hidden field, its appearance, Subject) and the
+  document info; recomputes /Length, the xref and the document /ID.
+
+Streams are deflated by :func:`deflate_ops`: long operators (the artwork's cached path code,
+the page's constant parts) are compressed once and reused, short runs per owner; every piece
+ends in a full flush, so the stream is one valid zlib stream whose bytes depend only on its
+content (deterministic).
+
+A name whose characters are outside the repertoire (reportlab refuses new characters once a
+subset is written) falls back to :func:`plaquegen.proofpage.render_proof_reportlab`, as does
+anything else the template cannot express. Both writers draw the same operators, so the pages
+render the same; tests compare them pixel by pixel.
+"""
+from __future__ import annotations
+
+import hashlib
+import re
+import struct
+import zlib
+from dataclasses import dataclass
+from io import BytesIO
+from typing import Callable
+
+from reportlab.lib.rl_accel import escapePDF
+from reportlab.pdfbase import pdfdoc, pdfmetrics
+from reportlab.pdfgen.canvas import Canvas
+
+from .geometry import Plaque
+from .pdfkit import FONT, binary_streams, clean_text, font_repertoire, register_fonts, visual
+from .proofform import ID_FIELD
+from .proofpage import (PLAQUE_FORM, ProofLayout, ProofValues, draw_page, form_ops, info, plaque_form,
+                        proof_layout, proof_values, render_proof_reportlab)
+from .records import Numbered
+
+__all__ = ["DEFAULT_REPERTOIRE", "repertoire_for", "ProofTemplate", "ProofWriter",
+           "default_writer", "deflate_ops", "adler32_combine"]
+
+
+def _default_repertoire() -> str:
+    chars = {chr(c) for c in range(0x20, 0x7F)}
+    chars |= {chr(c) for c in range(0xA1, 0x180)}        # Latin-1 Supplement, Latin Extended-A
+    chars |= {chr(c) for c in range(0x218, 0x21C)}       # Romanian S/T with comma below
+    chars |= set(bytes(range(0x80, 0x100)).decode("cp1252", errors="ignore"))
+    chars |= {"\ufffd", "\u2026", "\u2013", "\u2014", "\u00b7"}
+    have = font_repertoire()
+    return "".join(sorted(c for c in chars if ord(c) in have and c.isprintable()))
+
+
+DEFAULT_REPERTOIRE: str = ""  # filled on first use (needs the fonts): see repertoire_for
+
+
+def repertoire_for(texts: list[str] | tuple[str, ...] = ()) -> str:
+    """The default repertoire (Latin-1, Latin Extended-A, WinAnsi punctuation) plus every
+    drawable character of ``texts`` as drawn (cleaned, in visual order): give it a batch's
+    names for one subset that covers the batch."""
+    global DEFAULT_REPERTOIRE
+    if not DEFAULT_REPERTOIRE:
+        register_fonts()
+        DEFAULT_REPERTOIRE = _default_repertoire()
+    extra = {ch for t in texts for ch in visual(clean_text(t))}
+    have = font_repertoire()
+    return "".join(sorted(set(DEFAULT_REPERTOIRE) | {c for c in extra if ord(c) in have}))
+
+
+# ---------------------------------------------------------------------------
+# Deflate with reusable pieces.
+
+_BASE = 65521
+BIG = 512  # operators at least this long are compressed once and reused
+_CHUNKS: dict[str, tuple[bytes, int, int]] = {}
+_CHUNKS_MAX = 8192
+
+
+def adler32_combine(adler1: int, adler2: int, len2: int) -> int:
+    """zlib's adler32_combine: the Adler-32 of A + B from those of A and B and len(B)."""
+    rem = len2 % _BASE
+    sum1 = adler1 & 0xFFFF
+    sum2 = (rem * sum1) % _BASE
+    sum1 += (adler2 & 0xFFFF) + _BASE - 1
+    sum2 += ((adler1 >> 16) & 0xFFFF) + ((adler2 >> 16) & 0xFFFF) + _BASE - rem
+    sum1 %= _BASE
+    sum2 %= _BASE
+    return sum1 | (sum2 << 16)
+
+
+def _chunk(op: str) -> tuple[bytes, int, int]:
+    hit = _CHUNKS.get(op)
+    if hit is None:
+        raw = op.encode("latin-1") + b"\n"
+        z = zlib.compressobj(1, zlib.DEFLATED, -15)
+        hit = (z.compress(raw) + z.flush(zlib.Z_FULL_FLUSH), zlib.adler32(raw), len(raw))
+        if len(_CHUNKS) >= _CHUNKS_MAX:
+            _CHUNKS.clear()
+        _CHUNKS[op] = hit
+    return hit
+
+
+def deflate_ops(ops: list[str]) -> bytes:
+    """``"\\n".join(ops) + "\\n"`` as one zlib stream (level 1), reusing compressed long ops.
+
+    Operators are latin-1 strings (reportlab's content streams are). The bytes depend only
+    on ``ops``.
+    """
+    z = zlib.compressobj(1, zlib.DEFLATED, -15)
+    out = [b"\x78\x01"]
+    adler = 1
+    run: list[str] = []
+
+    def flush_run() -> None:
+        nonlocal adler
+        raw = ("\n".join(run) + "\n").encode("latin-1")
+        out.append(z.compress(raw) + z.flush(zlib.Z_FULL_FLUSH))
+        adler = zlib.adler32(raw, adler)
+        run.clear()
+
+    for op in ops:
+        if len(op) >= BIG:
+            if run:
+                flush_run()
+            data, a, n = _chunk(op)
+            out.append(data)
+            adler = adler32_combine(adler, a, n)
+        else:
+            run.append(op)
+    if run:
+        flush_run()
+    out.append(z.flush(zlib.Z_FINISH))
+    out.append(struct.pack(">I", adler))
+    return b"".join(out)
+
+
+# ---------------------------------------------------------------------------
+# The template.
+
+HOLE = "%%plaquegen-hole%%"
+FORM_HOLE = "%%plaquegen-form%%"
+S_SUFFIX = "QqSuffixQq"
+S_IDENT = "QqIdentQq"
+S_TITLE, S_SUBJECT, S_KEYS = "QqTitleQq", "QqSubjectQq", "QqKeysQq"
+
+_OBJ = re.compile(rb"(\d+) 0 obj\n")
+_STREAM = re.compile(rb"^(.*?/Length )(\d+)(.*?>>\nstream\r?\n)", re.S)
+
+
+class TemplateError(Exception):
+    """The owner's proof cannot be made from the template (fall back to the reference)."""
+
+
+@dataclass
+class _Stream:
+    head: bytes      # dictionary up to "/Length "
+    mid: bytes       # after the length number up to and including "stream\n"
+    tail: bytes      # after the data: "endstream\nendobj\n" (with reportlab's spacing)
+
+
+def _split_stream(obj: bytes) -> tuple[_Stream, bytes]:
+    m = _STREAM.match(obj)
+    if m is None:
+        raise TemplateError("not a stream object")
+    start, n = m.end(), int(m.group(2))
+    return _Stream(m.group(1), m.group(3), obj[start + n:]), obj[start:start + n]
+
+
+def _pdf_string(s: str, doc) -> bytes:
+    return pdfdoc.PDFString(s).format(doc)
+
+
+class ProofTemplate:
+    """One variant's pre-serialised proof: constant objects as bytes, recipes for the rest."""
+
+    def __init__(self, lang: str, page: tuple[float, float], plate: tuple[float, float],
+                 repertoire: str) -> None:
+        register_fonts()
+        self.lang = lang
+        self.layout: ProofLayout = proof_layout(page, *plate)
+        self.pieces: list[Callable] = []
+        buf = BytesIO()
+        with binary_streams():
+            c = Canvas(buf, pagesize=page, invariant=1, pageCompression=1, lang=lang)
+            info(c, lang, S_TITLE, S_SUBJECT, S_KEYS)
+            # Seed the embedded subset with the whole repertoire, in a fixed order, before
+            # anything is drawn: every owner's text then has its code in this one subset.
+            n_ops = len(c._code)
+            c.setFont(FONT, 10)
+            c.drawString(0, 0, repertoire)  # assigns the codes, registers the subsets ...
+            del c._code[n_ops:]             # ... without drawing anything
+            plaque_form(c, self.layout, [FORM_HOLE])
+
+            def var(piece) -> None:
+                c._code.append(HOLE)
+                self.pieces.append(piece)
+
+            dummy = _dummy_values(lang, page)
+            draw_page(c, self.layout, lang, dummy, var)
+            c.showPage()
+            font = pdfmetrics.getFont(FONT)
+            state = font.state[c._doc]
+            c.save()
+        # Saving forgets the document's subset state: put it back (frozen by the save, so a
+        # character outside the written subset raises instead of getting a code), so the
+        # owners' pieces are drawn with the codes and the font name the written page uses.
+        font.state[c._doc] = state
+        state.frozen = 1
+        c._doc.fontMapping[FONT] = "/" + state.internalName
+        self.canvas = c
+        self.doc = c._doc
+        self.fonts = len(self.doc.fontMapping)
+        self._parse(buf.getvalue())
+
+    def _parse(self, pdf: bytes) -> None:
+        starts = [(int(m.group(1)), m.start()) for m in _OBJ.finditer(pdf)]
+        xref = pdf.rindex(b"\nxref\n") + 1
+        objs: dict[int, bytes] = {}
+        for i, (num, at) in enumerate(starts):
+            end = starts[i + 1][1] if i + 1 < len(starts) else xref
+            objs[num] = pdf[at:end]
+        self.header = pdf[:starts[0][1]]
+        self.order = [n for n, _ in starts]
+        m = re.search(rb"trailer\n<<\n/ID \n\[<[0-9a-f]+><[0-9a-f]+>\]\n(.*?)\nstartxref", pdf, re.S)
+        if m is None:
+            raise TemplateError("unexpected trailer")
+        self.trailer_rest = m.group(1).replace(b"% ReportLab generated PDF document -- digest "
+                                               b"(opensource)\n\n", b"")
+        self.objs = objs
+        self.recipes: dict[int, str] = {}
+        for num, body in objs.items():
+            if S_SUFFIX.encode() in body:
+                self.recipes[num] = "suffix"
+            elif f"/T ({ID_FIELD})".encode() in body:
+                self._ident(num, body)
+            elif S_TITLE.encode() in body:
+                self.recipes[num] = "info"
+        page_num = next(n for n, b in objs.items() if b"/Type /Page\n" in b)
+        contents = int(re.search(rb"/Contents (\d+) 0 R", objs[page_num]).group(1))
+        form = int(re.search(rb"/FormXob.%s (\d+) 0 R" % PLAQUE_FORM.encode(),
+                             objs[page_num]).group(1))
+        self._form(form, objs[form])
+        self._contents(contents, objs[contents])
+        if sorted(set(self.recipes.values())) != ["ap", "contents", "form", "ident", "info",
+                                                   "suffix"]:
+            raise TemplateError(f"template objects not recognised: {self.recipes}")
+        # Each object as constant bytes, or a list of constant bytes and names of fills.
+        self.bodies: list[bytes | list[bytes | str]] = []
+        for num in self.order:
+            kind, body = self.recipes.get(num), objs[num]
+            if kind in ("contents", "form", "ap"):
+                self.bodies.append([kind])
+            elif kind == "suffix":
+                self.bodies.append(_slots(body, {S_SUFFIX.encode(): "suffix"}))
+            elif kind == "ident":
+                m = re.search(rb"/MaxLen (\d+)", body)
+                body = body[:m.start(1)] + b"QqMaxLenQq" + body[m.end(1):]
+                self.bodies.append(_slots(body, {f"({S_IDENT})".encode(): "ident",
+                                                 b"QqMaxLenQq": "maxlen"}))
+            elif kind == "info":
+                self.bodies.append(_slots(body, {f"({S_TITLE})".encode(): "title",
+                                                 f"({S_SUBJECT})".encode(): "subject",
+                                                 f"({S_KEYS})".encode(): "keys"}))
+            else:
+                self.bodies.append(body)
+
+    def _form(self, num: int, body: bytes) -> None:
+        st, data = _split_stream(body)
+        text = zlib.decompress(data).decode("latin-1")
+        if FORM_HOLE not in text:
+            raise TemplateError("plaque form hole missing")
+        pre, post = text.split(FORM_HOLE)
+        self.form = (st, pre.rstrip("\n"), post.lstrip("\n"))
+        self.recipes[num] = "form"
+
+    def _contents(self, num: int, body: bytes) -> None:
+        st, data = _split_stream(body)
+        parts = zlib.decompress(data).decode("latin-1").split(HOLE)
+        if len(parts) != len(self.pieces) + 1:
+            raise TemplateError("page holes do not match the pieces")
+        self.content = (st, [p.strip("\n") for p in parts])
+        self.recipes[num] = "contents"
+
+    def _ident(self, num: int, body: bytes) -> None:
+        ap = int(re.search(rb"/AP <<\n/N (\d+) 0 R", body).group(1))
+        st, data = _split_stream(self.objs[ap])
+        text = data.decode("latin-1") if b"/Filter" not in st.head + st.mid else \
+            zlib.decompress(data).decode("latin-1")
+        if text.count(f"({S_IDENT})") != 1:
+            raise TemplateError("identity appearance not found")
+        a, b = text.split(f"({S_IDENT})")
+        self.ap = (st, (a.encode("latin-1"), b.encode("latin-1")))
+        self.ap_flate = b"/Filter" in st.head + st.mid
+        self.recipes[ap] = "ap"
+        self.recipes[num] = "ident"
+
+    # -- per owner ---------------------------------------------------------------------
+
+    def render(self, v: ProofValues) -> bytes:
+        """The proof PDF for ``v`` (raises TemplateError if the template cannot draw it)."""
+        c = self.canvas
+        pieces: list[str] = []
+        for piece in self.pieces:
+            c._code = []
+            c.saveState()
+            try:
+                piece(c, v)
+            except pdfdoc.PDFError as e:  # a character outside the embedded subset
+                raise TemplateError(str(e)) from None
+            c.restoreState()
+            pieces.append("\n".join(c._code))
+        if len(self.doc.fontMapping) != self.fonts:
+            raise TemplateError("a font outside the template")
+        st, parts = self.content
+        ops = [parts[0]]
+        for piece, part in zip(pieces, parts[1:]):
+            ops.append(piece)
+            ops.append(part)
+        page = _stream(st, deflate_ops(ops))
+        fst, pre, post = self.form
+        form = _stream(fst, deflate_ops([pre, *form_ops(v.plaque), post]))
+        ident_lit = b"(" + escapePDF(v.ident_json.encode("latin-1")).encode("latin-1") + b")"
+        ast, (ap0, ap1) = self.ap
+        ap_raw = b"".join((ap0, ident_lit, ap1))
+        ap = _stream(ast, zlib.compress(ap_raw, 1) if self.ap_flate else ap_raw)
+        fill = {
+            "contents": page, "form": form, "ap": ap,
+            "suffix": v.suffix.encode("ascii"),
+            "ident": ident_lit, "maxlen": b"%d" % (len(v.ident_json) + 10),
+            "title": _pdf_string(v.title, self.doc), "subject": _pdf_string(v.ident_json, self.doc),
+            "keys": _pdf_string(v.keywords, self.doc),
+        }
+        out = [self.header]
+        offsets = []
+        at = len(self.header)
+        for parts in self.bodies:
+            body = parts if isinstance(parts, bytes) else b"".join(
+                fill[p] if isinstance(p, str) else p for p in parts)
+            offsets.append(at)
+            out.append(body)
+            at += len(body)
+        n = len(self.order) + 1
+        xref = [b"xref\n0 %d\n0000000000 65535 f \n" % n]
+        xref.extend(b"%010d 00000 n \n" % o for o in offsets)
+        digest = hashlib.md5(v.ident_json.encode() + b"\0" + v.title.encode("utf-8", "replace")
+                             + b"\0" + v.created.encode("utf-8", "replace") + b"\0"
+                             + "\0".join(v.texts()).encode("utf-8", "replace")).hexdigest()
+        out.append(b"".join(xref))
+        out.append(b"trailer\n<<\n/ID \n[<%s><%s>]\n" % (digest.encode(), digest.encode()))
+        out.append(self.trailer_rest)
+        out.append(b"\nstartxref\n%d\n%%%%EOF\n" % at)
+        return b"".join(out)
+
+
+def _slots(body: bytes, names: dict[bytes, str]) -> list[bytes | str]:
+    """``body`` cut at every occurrence of each sentinel of ``names`` into bytes and fill names."""
+    parts: list[bytes | str] = [body]
+    for sentinel, name in names.items():
+        if sentinel not in body:
+            raise TemplateError(f"sentinel {sentinel!r} not found")
+        out: list[bytes | str] = []
+        for p in parts:
+            if isinstance(p, bytes):
+                for i, piece in enumerate(p.split(sentinel)):
+                    if i:
+                        out.append(name)
+                    out.append(piece)
+            else:
+                out.append(p)
+        parts = out
+    return parts
+
+
+def _stream(st: _Stream, data: bytes) -> bytes:
+    return b"".join((st.head, b"%d" % len(data), st.mid, data, st.tail))
+
+
+def _dummy_values(lang: str, page: tuple[float, float]) -> ProofValues:
+    from .geometry import Layer, rounded_rect
+
+    plaque = Plaque(1.0, 1.0, (Layer("cut", (rounded_rect(0, 0, 1, 1, 0),)),), "", 0, 0, "")
+    return ProofValues(lang=lang, page=page, plaque=plaque, title=S_TITLE, keywords=S_KEYS,
+                       ident_json=S_IDENT, suffix=S_SUFFIX, name="", order_id="", vin="",
+                       label="", hint="", market="", batch_id="", created="", footer="")
+
+
+# ---------------------------------------------------------------------------
+
+class ProofWriter:
+    """Writes proofs from templates cached per variant; falls back to the reference writer.
+
+    ``repertoire``: the characters of the one embedded DejaVu subset (default
+    :func:`repertoire_for` ``()``); names outside it are written by the reference writer.
+    ``stats`` counts proofs written each way.
+    """
+
+    def __init__(self, repertoire: str | None = None) -> None:
+        self.repertoire = repertoire if repertoire is not None else repertoire_for()
+        self._templates: dict[tuple, ProofTemplate] = {}
+        self.stats = {"template": 0, "reference": 0}
+
+    def template(self, lang: str, page: tuple[float, float], plate: tuple[float, float]
+                 ) -> ProofTemplate:
+        key = (lang, page, plate)
+        t = self._templates.get(key)
+        if t is None:
+            t = self._templates[key] = ProofTemplate(lang, page, plate, self.repertoire)
+        return t
+
+    def render(self, plaque: Plaque, numbered: Numbered, batch_id: str, svg_sha256: str,
+               created: str) -> bytes:
+        """One-page owner proof PDF (see :func:`plaquegen.proof.render_proof`)."""
+        v = proof_values(plaque, numbered, batch_id, svg_sha256, created)
+        try:
+            pdf = self.template(v.lang, v.page, (plaque.width, plaque.height)).render(v)
+        except TemplateError:
+            self.stats["reference"] += 1
+            return render_proof_reportlab(plaque, numbered, batch_id, svg_sha256, created)
+        self.stats["template"] += 1
+        return pdf
+
+
+_DEFAULT: ProofWriter | None = None
+
+
+def default_writer() -> ProofWriter:
+    """The process's writer with the default repertoire (created on first use)."""
+    global _DEFAULT
+    if _DEFAULT is None:
+        _DEFAULT = ProofWriter()
+    return _DEFAULT
+
