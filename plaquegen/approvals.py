@@ -41,7 +41,7 @@ from .emit import EmitContext, emit, finish
 from .errors import PlaquegenError
 from .files import atomic_write_bytes, csv_bytes, read_csv, sha256_bytes, sheet_cell, sync_folder
 from .ledger import Event, Issue, Ledger
-from .proof import field_suffix, read_proof
+from .proofform import field_suffix, read_proof
 from .records import Numbered, Order
 from .svgout import plaque_svg
 from .template import load_template
