@@ -15,6 +15,8 @@ from .geometry import Layer, Path, Plaque, order_paths, rounded_rect
 from .glyphs import fit_text, load_font
 from .template import ArtworkSpec, Template
 
+__all__ = ["Composer"]
+
 
 @dataclass(frozen=True)
 class Composer:

@@ -2,6 +2,8 @@
 sentence the user sees; the CLI prints it and exits 1."""
 from __future__ import annotations
 
+__all__ = ["PlaquegenError", "EXIT_OK", "EXIT_FATAL", "EXIT_REFUSED", "EXIT_ATTENTION", "EXIT_INTERRUPTED"]
+
 
 class PlaquegenError(Exception):
     """A fatal problem; str() is the one sentence the user sees."""

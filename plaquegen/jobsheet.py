@@ -21,6 +21,8 @@ from .pdfkit import (A4, FONT, FONT_BOLD, GREY_TEXT, INK, MM, binary_streams, cl
                      draw_plaque, draw_text, fit_text, register_fonts, visual)
 from .sheets import Sheet
 
+__all__ = ["JobSheetInfo", "jobsheet_page_count", "render_jobsheet", "PAGE", "MARGIN", "ROWS_PER_PAGE", "LINE", "FOLDERS"]
+
 PAGE = (A4[1], A4[0])  # A4 landscape, 841.89 x 595.28 pt
 MARGIN = 12 * MM
 ROWS_PER_PAGE = 48

@@ -11,6 +11,8 @@ from typing import Iterable
 from .records import Numbered, Order, Reject, pad_number
 from .register import Refused, Register
 
+__all__ = ["number_orders"]
+
 
 def number_orders(orders: Iterable[Order], register: Register) -> tuple[list[Numbered], list[Reject]]:
     """Look every order's VIN up; return (numbered, rejects) in file order."""

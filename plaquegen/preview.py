@@ -5,6 +5,8 @@ nothing outside the SVG is ever fetched. Our SVGs hold only paths anyway.
 """
 from __future__ import annotations
 
+__all__ = ["svg_to_png"]
+
 
 def svg_to_png(svg: bytes, dpi: int = 300) -> bytes:
     """Render SVG bytes (mm units) to a PNG on white at ``dpi``."""

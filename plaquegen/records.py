@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+__all__ = ["pad_number", "Order", "Reject", "Numbered"]
+
 
 def pad_number(number: int, total: int) -> str:
     """A build number zero-padded to the width of the total ('0462' of 6309): the one rule for
