@@ -41,7 +41,7 @@ from .emit import EmitContext, emit, finish
 from .errors import PlaquegenError
 from .files import atomic_write_bytes, csv_bytes, read_csv, sha256_bytes, sheet_cell, sync_folder
 from .ledger import Event, Issue, Ledger
-from .proofform import field_suffix, read_proof
+from .proofform import APPROVE as FORM_APPROVE, ID_FIELD, field_name, field_suffix, read_proof
 from .records import Numbered, Order
 from .svgout import plaque_svg
 from .template import load_template
@@ -231,7 +231,7 @@ def read_answer(batch: BatchFolder, item: Returned, issues: dict[str, Issue]) ->
     ident = answer["identity"]
     if ident is None:
         return refuse("not a plaquegen proof (it has no plaquegen_id)")
-    from_field = _json(fields.get("plaquegen_id", {}).get("/V"))
+    from_field = _json(fields.get(ID_FIELD, {}).get("/V"))
     from_subject = _json(subject)
     if from_field is not None and from_subject is not None and from_field != from_subject:
         return refuse("tampered: the proof's hidden identity and its document metadata disagree")
@@ -273,18 +273,18 @@ def read_answer(batch: BatchFolder, item: Returned, issues: dict[str, Issue]) ->
                       "after this proof?)", **who)
 
     # What does the owner say? Only this plaque's own form counts.
-    suffix = field_suffix(vin)
-    others = sorted(k[len("approve_"):] for k in fields if k.startswith("approve_")
-                    and k != f"approve_{suffix}")
+    mine = field_name(FORM_APPROVE, vin)
+    prefix = field_name(FORM_APPROVE, "")[:-len(field_suffix(""))]
+    others = sorted(k[len(prefix):] for k in fields if k.startswith(prefix) and k != mine)
     if others:
         return refuse(f"the PDF also holds the form of another plaque ({others[0]}); return each "
                       "proof as its own PDF", **who)
-    box = fields.get(f"approve_{suffix}")
+    box = fields.get(mine)
     if box is None:
         return refuse("the approval form is missing (flattened or printed to PDF?); ask the owner "
                       "to fill in the original proof", **who)
     # read_proof counts any value but Off as ticked; only the box's own "on" state counts here.
-    ticked = _ticked(box, reader, f"approve_{suffix}")
+    ticked = _ticked(box, reader, mine)
     odd = "the checkbox holds a value that is not its 'on' state: not counted as approval" \
         if answer["approved"] and not ticked else ""
     changes = _clean(answer["changes"])
