@@ -31,7 +31,7 @@ from .orders import OrderFile, read_orders
 from .proof import proof_layout
 from .records import Numbered, Reject
 from .register import Register, load_register
-from .season import DEMO_NOTE, check_register, is_demo, register_identity, register_pin, require_ledger
+from .season import DEMO_NOTE, check_register, is_demo, register_pin, require_ledger
 from .template import DEFAULT_TEMPLATE, Template, load_template
 
 __all__ = ["BatchError", "BatchInterrupted", "BatchOptions", "BatchPlan", "BatchResult",
