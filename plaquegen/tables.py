@@ -178,7 +178,7 @@ def parse_table(data: bytes, *, name: str = "file", sheet: str | None = None, en
         warnings = []
         if sheet:
             warnings.append(f"{name} is a text file with no sheets: the sheet name {sheet!r} was ignored.")
-        return _parse_csv(data, name, encoding, warnings)
+        return _parse_csv(data, name, encoding, warnings, has_header)
     warnings = []
     if encoding:
         warnings.append(f"{name} is a {kind} spreadsheet, which names its own encoding: "
@@ -277,7 +277,8 @@ def _brief(e: Exception) -> str:
 
 
 # --- text files ----------------------------------------------------------------------------------
-def _parse_csv(data: bytes, name: str, encoding: str | None, warnings: list[str]) -> Table:
+def _parse_csv(data: bytes, name: str, encoding: str | None, warnings: list[str],
+               has_header: Callable[[Sequence[tuple[str, ...]]], bool] | None = None) -> Table:
     text, enc, notes = decode_text(data, name, encoding)
     warnings.extend(notes)
     sample = data[:8192]
@@ -291,7 +292,19 @@ def _parse_csv(data: bytes, name: str, encoding: str | None, warnings: list[str]
     hint = _SEP_LINE.match(lines[first].strip()) if first is not None else None
     if hint:  # Excel's "sep=;" line names the delimiter and is no row
         start = first + 1
-    delimiter = hint.group(1) if hint else sniff_delimiter(lines[start:start + 40])
+    if hint:
+        delimiter = hint.group(1)
+    else:
+        ranking = _delimiter_ranking(lines[start:start + 60])
+        delimiter = ranking[0]
+        if has_header is not None and len(ranking) > 1:
+            # The delimiter under which a header is found wins (a title line or a column of
+            # names with commas can outvote the header line).
+            head = lines[start:start + 200]
+            for d in ranking:
+                if has_header([r.cells for r in reparse_csv(head, d, 1)[:HEADER_SEARCH_ROWS]]):
+                    delimiter = d
+                    break
     rows = reparse_csv(lines, delimiter, start + 1)
     return Table(name=name, kind="csv", rows=tuple(rows), encoding=enc, delimiter=delimiter,
                  warnings=tuple(warnings), _lines=lines)
@@ -322,23 +335,23 @@ def reparse_csv(lines: Sequence[str], delimiter: str, from_line: int) -> list[Ro
     return rows
 
 
+def _delimiter_ranking(lines: Sequence[str]) -> list[str]:
+    """Candidate delimiters, best first: the one that splits the most of the first lines into
+    more than one field, then the most lines of one width; ties in the order , ; tab |."""
+    sample = "".join(ln for ln in lines[:40])
+    scored = []
+    for rank, d in enumerate((",", ";", "\t", "|")):
+        wide = [len(r) for r in csv.reader(io.StringIO(sample, newline=""), delimiter=d, strict=False)
+                if len(r) > 1]
+        mode = max(set(wide), key=lambda w: (wide.count(w), w)) if wide else 0
+        scored.append(((len(wide), wide.count(mode), mode, -rank), d))
+    return [d for score, d in sorted(scored, reverse=True) if score[0]] or [","]
+
+
 def sniff_delimiter(lines: Sequence[str]) -> str:
     """The delimiter of CSV text: of ',', ';', tab and '|', the one that splits the most of the
-    first non-blank lines into more than one field (then: the most lines of one width);
-    ',' when none does."""
-    sample = "".join(ln for ln in lines[:40])
-    best, best_score = ",", (0, 0, 0, 0)
-    for rank, d in enumerate((",", ";", "\t", "|")):
-        widths = [len(r) for r in csv.reader(io.StringIO(sample, newline=""), delimiter=d, strict=False)
-                  if any(c.strip() for c in r)]
-        wide = [w for w in widths if w > 1]
-        if not wide:
-            continue
-        mode = max(set(wide), key=lambda w: (wide.count(w), w))
-        score = (len(wide), wide.count(mode), mode, -rank)
-        if score > best_score:
-            best, best_score = d, score
-    return best
+    first lines into more than one field (then: the most lines of one width); ',' when none does."""
+    return _delimiter_ranking(lines)[0]
 
 
 # --- encodings ---------------------------------------------------------------------------------------
