@@ -196,7 +196,7 @@ def clean_cell(text: str) -> str:
 
 # --- VIN cells --------------------------------------------------------------------------------------
 _VIN_LABEL = re.compile(r"^\s*(?:vin|fin|fahrgestell(?:nummer|-?nr\.?)|chassis(?:\s*(?:number|no\.?|nr\.?))?|"
-                        r"vehicle identification number)\s*(?:[:#=]|-\s|\.\s|\s)\s*", re.IGNORECASE)
+                        r"vehicle identification number)\s*(?:[:#=\-]|\.\s|\s)\s*", re.IGNORECASE)
 _VIN_TOKEN = re.compile(r"(?<![A-Z0-9])[A-Z0-9]{17}(?![A-Z0-9])")
 _SHORT = re.compile(r"^[A-Z]{2}[0-9]{5}$")
 _SPLIT = re.compile(r"\s*(?:[,;/|&+\n\r]|\s(?:and|und|oder|or)\s)\s*", re.IGNORECASE)
@@ -212,14 +212,15 @@ def extract_vin(cell: str) -> tuple[str, str]:
     and a reason when the cell holds two VIN-shaped values ("" otherwise).
     'VIN: WBSUR915X0VS94332', 'FIN wbs ur91 5x0 vs94332' and 'WBS...332 (schwarz)' are accepted."""
     n = normalize(cell)
-    if len(n) in (7, 17):
-        return n, ""
-    found = list(dict.fromkeys(_VIN_TOKEN.findall(cell.upper())))
+    found = [t for t in dict.fromkeys(_VIN_TOKEN.findall(cell.upper())) if _vin_shaped(t)
+             and any(ch.isdigit() for ch in t) and any(ch.isalpha() for ch in t)]
     parts = [normalize(_VIN_LABEL.sub("", p)) for p in _SPLIT.split(cell) if p.strip()]
     shaped = list(dict.fromkeys([p for p in parts if _vin_shaped(p)] + found))
     if len(shaped) >= 2:
         return n, (f"the VIN cell holds two VINs, {shaped[0]} and {shaped[1]}"
                    f"{' (and more)' if len(shaped) > 2 else ''}: one plaque per line, put each on its own line")
+    if len(n) in (7, 17):
+        return n, ""
     if len(found) == 1:
         return found[0], ""
     rest = normalize(_VIN_LABEL.sub("", cell))
@@ -369,9 +370,7 @@ def _match_columns(header: Sequence[str], overrides: Mapping[str, str],
                 if f not in columns:
                     found.setdefault(f, []).append(i)
         for f, idx in found.items():
-            if len(idx) > 1 and f != "timestamp":
-                if not strict:
-                    continue
+            if len(idx) > 1 and f != "timestamp" and strict:
                 label = "VIN" if f == "vin" else f.replace("_", " ")
                 raise OrdersError(
                     f"{name} line {line}: more than one column could be the {label} "

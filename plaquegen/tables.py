@@ -282,7 +282,7 @@ def _parse_csv(data: bytes, name: str, encoding: str | None, warnings: list[str]
     text, enc, notes = decode_text(data, name, encoding)
     warnings.extend(notes)
     sample = data[:8192]
-    controls = sum(1 for b in sample if b < 9 or 13 < b < 32) if enc not in ("utf-16", "utf-32") else 0
+    controls = sum(1 for b in sample if b < 9 or 13 < b < 32) if not enc.startswith(("utf-16", "utf-32")) else 0
     if controls > max(16, len(sample) // 10):
         raise TableError(f"{name} is not a text table (it holds binary data): save it as CSV or Excel.")
     text = text.replace("\x00", "")  # NULs from broken exports; csv would choke on them
