@@ -256,13 +256,18 @@ def _reg_key(text: str) -> str:
 
 
 def _vin_in(cells: tuple[str, ...]) -> str:
-    """A VIN-shaped value (17 VIN characters, spaces/dashes ignored) in any cell or word; "" if none."""
+    """A VIN-shaped value (17 VIN characters, letters and digits; typed with spaces or dashes
+    too) anywhere in the cells of a row; "" if there is none."""
     for c in cells:
-        for part in [c, *re.split(r"[\s,;|]+", c.lstrip("#"))]:
-            n = normalize(part.lstrip("#"))
-            if len(n) == 17 and all(ch in ALPHABET for ch in n) and any(ch.isdigit() for ch in n) \
-                    and any(ch.isalpha() for ch in n):
-                return n
+        words = [w for w in re.split(r"[\s,;|#]+", c) if w]
+        for i in range(len(words)):
+            for j in range(i + 1, min(i + 7, len(words)) + 1):
+                n = normalize("".join(words[i:j]))
+                if len(n) > 17:
+                    break
+                if len(n) == 17 and all(ch in ALPHABET for ch in n) and any(ch.isdigit() for ch in n) \
+                        and any(ch.isalpha() for ch in n):
+                    return n
     return ""
 
 

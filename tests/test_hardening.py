@@ -217,7 +217,8 @@ C = _vin("WBSUR925" + "0VS91532")  # shares the short VIN VS91532 with B
     (f"vin,use\n{A},customer\n{B},scrapped\n", 3, ["use must be customer or internal"]),
     (f"vin,use\n{A},internal\n", 2, ["no customer cars"]),
     ("vin,use\n\"x\ny\",customer\n", 2, ["bad VIN"]),
-    ("vin;use\n", 1, ["header must name"]),
+    ("vin;use\n", 1, ["header but no cars"]),  # ';' is a delimiter now, not part of a name
+    ("vin use\n", 1, ["header must name"]),
 ])
 def test_lying_register_is_refused_at_load_with_its_line(tmp_path, text, line, words):
     p = tmp_path / "reg.csv"
