@@ -191,6 +191,8 @@ def _brief_list(cells: Sequence[str], max_cells: int = 12, max_len: int = 40) ->
 
 def clean_cell(text: str) -> str:
     """A cell as a person meant it: trimmed, NUL and control characters removed."""
+    if text.isprintable():
+        return text.strip()
     return _CONTROL.sub("", text).strip()
 
 
@@ -202,8 +204,12 @@ _SHORT = re.compile(r"^[A-Z]{2}[0-9]{5}$")
 _SPLIT = re.compile(r"\s*(?:[,;/|&+\n\r]|\s(?:and|und|oder|or)\s)\s*", re.IGNORECASE)
 
 
+_FULL = re.compile(r"^[A-HJ-NPR-Z0-9]{17}$")
+_MANY = re.compile(r"[,;/|&+\n\r]|\s(?:and|und|oder|or)\s", re.IGNORECASE)
+
+
 def _vin_shaped(n: str) -> bool:
-    return (len(n) == 17 and all(c in ALPHABET for c in n)) or bool(_SHORT.match(n))
+    return bool(_FULL.match(n) or _SHORT.match(n))
 
 
 def extract_vin(cell: str) -> tuple[str, str]:
@@ -212,6 +218,8 @@ def extract_vin(cell: str) -> tuple[str, str]:
     and a reason when the cell holds two VIN-shaped values ("" otherwise).
     'VIN: WBSUR915X0VS94332', 'FIN wbs ur91 5x0 vs94332' and 'WBS...332 (schwarz)' are accepted."""
     n = normalize(cell)
+    if len(n) in (7, 17) and not _MANY.search(cell) and (cell.isalnum() or not _VIN_LABEL.match(cell)):
+        return n, ""  # the common case: one VIN as typed, maybe with spaces or dashes
     found = [t for t in dict.fromkeys(_VIN_TOKEN.findall(cell.upper())) if _vin_shaped(t)
              and any(ch.isdigit() for ch in t) and any(ch.isalpha() for ch in t)]
     parts = [normalize(_VIN_LABEL.sub("", p)) for p in _SPLIT.split(cell) if p.strip()]
