@@ -13,17 +13,17 @@ saying why, suggesting the register VIN when a single typo explains it.
 """
 from __future__ import annotations
 
-import csv
-import io
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import PlaquegenError
 from .files import ASSETS
+from .tables import TableError, read_table
 from .vin import ALPHABET, is_short_vin, normalize, vin_problem
 
-__all__ = ["Car", "DEMO_REGISTER", "Refused", "Register", "RegisterError", "load_register"]
+__all__ = ["Car", "DEMO_REGISTER", "REGISTER_HELP", "Refused", "Register", "RegisterError", "load_register"]
 
 DEMO_REGISTER = ASSETS / "register-demo.csv"
 
@@ -75,6 +75,8 @@ class Register:
     cars: tuple[Car, ...]
     total: int               # number of customer cars
     source: str              # file path
+    warnings: tuple[str, ...] = ()   # sentences to show (e.g. an uncertain encoding guess)
+    format: str = ""                 # what was read, e.g. "CSV (UTF-8, ';')"
     _by_vin: dict[str, Car] = field(default_factory=dict, repr=False, compare=False)
     _by_short: dict[str, tuple[Car, ...]] = field(default_factory=dict, repr=False, compare=False)
     _by_number: dict[int, Car] = field(default_factory=dict, repr=False, compare=False)
@@ -234,56 +236,100 @@ def _where(bad: list[tuple[int, str]], shown: int = 3) -> str:
     return where + (f" and {len(bad) - shown} more" if len(bad) > shown else "")
 
 
-def load_register(path: str | os.PathLike | None = None, *, strict_check_digit: bool = True) -> Register:
+_REG_COLUMNS = {
+    "vin": ("vin", "fin", "fahrgestellnummer", "fahrgestellnr", "chassis", "chassisnumber"),
+    "use": ("use", "verwendung", "usage", "nutzung", "einsatz"),
+    "market": ("market", "markt", "land", "country"),
+    "produced": ("produced", "produziert", "built", "gebaut", "produktionsdatum", "builddate"),
+}
+_USE_WORDS = {"customer": "customer", "kunde": "customer", "kundenfahrzeug": "customer",
+              "internal": "internal", "intern": "internal"}
+REGISTER_HELP = ("Register files: CSV (',' ';' or tab; UTF-8, Windows-1252 or Mac Roman), .xlsx, .xls "
+                 "or .ods, one row per car in build order, with the columns vin (or FIN, "
+                 "Fahrgestellnummer) and use (or Verwendung: customer/Kunde or internal/intern); "
+                 "optional market/Markt and produced. Lines starting with '#' are comments unless "
+                 "they hold a VIN.")
+
+
+def _reg_key(text: str) -> str:
+    return re.sub(r"[\s\-_.:()]+", "", text.strip().lstrip("\ufeff").casefold())
+
+
+def _vin_in(cells: tuple[str, ...]) -> str:
+    """A VIN-shaped value (17 VIN characters, letters and digits; typed with spaces or dashes
+    too) anywhere in the cells of a row; "" if there is none."""
+    for c in cells:
+        words = [w for w in re.split(r"[\s,;|#]+", c) if w]
+        for i in range(len(words)):
+            for j in range(i + 1, min(i + 7, len(words)) + 1):
+                n = normalize("".join(words[i:j]))
+                if len(n) > 17:
+                    break
+                if len(n) == 17 and all(ch in ALPHABET for ch in n) and any(ch.isdigit() for ch in n) \
+                        and any(ch.isalpha() for ch in n):
+                    return n
+    return ""
+
+
+def load_register(path: str | os.PathLike | None = None, *, strict_check_digit: bool = True,
+                  sheet: str | None = None, encoding: str | None = None) -> Register:
     """Read and validate a register file (None: the bundled synthetic demo register).
 
-    Fatal (RegisterError naming file and line): unreadable file, missing ``vin``/``use``
-    header, a VIN of wrong length or characters, a wrong check digit (unless
-    ``strict_check_digit=False``), a duplicate VIN, an unknown ``use``, no customer cars.
+    Formats: CSV with ',' ';' or tab (encoding detected, or ``encoding``), .xlsx/.xls/.ods
+    (the first sheet, or ``sheet``). Headers in English or German (vin/FIN/Fahrgestellnummer,
+    use/Verwendung with customer/Kunde and internal/intern). Rows whose first cell starts
+    with '#' are comments, unless they hold a VIN (then fatal: a car must never be skipped).
+    Fatal (RegisterError naming file and line): unreadable file, missing vin/use columns,
+    a VIN of wrong length or characters, a wrong check digit (unless
+    ``strict_check_digit=False``), a duplicate VIN, an unknown use, no customer cars.
+    Warnings (an uncertain encoding guess) are in ``Register.warnings``.
     """
-    p = Path(DEMO_REGISTER if path is None else path)
-    name = p.name or str(p)
+    p = DEMO_REGISTER if path is None else path
+    shown = Path(p)
+    if str(p) != "-" and not shown.exists() and not shown.is_symlink():
+        raise RegisterError(f"register file {shown} not found.")
     try:
-        data = p.read_bytes()
-    except FileNotFoundError:
-        raise RegisterError(f"register file {p} not found.") from None
-    except OSError as e:
-        raise RegisterError(f"register file {p} cannot be read: {e.strerror or e}.") from None
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as e:
-        line = data[:e.start].count(b"\n") + 1
-        raise RegisterError(f"{name} line {line}: not UTF-8 text (byte {data[e.start]:#04x}); "
-                            "save the register as UTF-8.") from None
+        table = read_table(p, sheet=sheet, encoding=encoding, what="register file")
+    except TableError as e:
+        raise RegisterError(str(e)) from None
+    name = table.name
+    unit = "line" if table.kind == "csv" else "row"
 
     def fail(line: int, msg: str) -> RegisterError:
-        return RegisterError(f"{name} line {line}: {msg}.")
+        return RegisterError(f"{name} {unit} {line}: {msg}.")
 
     header: dict[str, int] | None = None
     header_line = 0
     cars: list[Car] = []
     seen: dict[str, int] = {}
     number = 0
-    for lineno, raw in enumerate(io.StringIO(text, newline=None), start=1):
-        s = raw.rstrip("\n")
-        if not s.strip() or s.lstrip().startswith("#"):
+    for row in table.rows:
+        lineno, cells = row.line, row.cells
+        if cells and cells[0].lstrip().lstrip("\ufeff").startswith("#"):
+            vin = _vin_in(cells)
+            if vin:
+                raise fail(lineno, f"the line starts with '#' (a comment) but holds the VIN {vin}; "
+                                   "a car must not be skipped: move the '#' note out of the first "
+                                   "column, or remove the VIN from the comment")
             continue
-        try:
-            cells = next(csv.reader([s]))
-        except csv.Error as e:
-            raise fail(lineno, f"not a CSV line ({e})") from None
         if header is None:
-            names = [c.strip().lstrip("\ufeff").casefold() for c in cells]
-            missing = [c for c in ("vin", "use") if c not in names]
-            if missing:
-                raise fail(lineno, f"the header must name the columns vin and use "
-                                   f"(missing: {', '.join(missing)}; found: {', '.join(cells) or 'nothing'})")
+            keys = [_reg_key(c) for c in cells]
             header = {}
+            for col, names in _REG_COLUMNS.items():
+                for i, k in enumerate(keys):
+                    if k in names:
+                        header[col] = i
+                        break
+            missing = [c for c in ("vin", "use") if c not in header]
+            if missing:
+                found = ", ".join(" ".join(c.split())[:40] for c in cells if c.strip()) or "nothing"
+                hint = ""
+                if len([c for c in cells if c.strip()]) == 1 and table.kind == "csv":
+                    hint = " (the line has one column: is the delimiter one of , ; or tab?)"
+                raise fail(lineno, f"the header must name the columns vin (or FIN, Fahrgestellnummer) "
+                                   f"and use (or Verwendung) (missing: {', '.join(missing)}; found: "
+                                   f"{found}){hint}")
             header_line = lineno
-            for i, n in enumerate(names):
-                header.setdefault(n, i)
-            continue
-        if not any(c.strip() for c in cells):
             continue
 
         def cell(col: str) -> str:
@@ -296,22 +342,22 @@ def load_register(path: str | os.PathLike | None = None, *, strict_check_digit: 
         problem = vin_problem(vin)
         if problem and (strict_check_digit or len(vin) != 17 or any(ch not in ALPHABET for ch in vin)):
             raise fail(lineno, f"bad VIN {vin}: {problem}")
-        use = cell("use").casefold()
-        if use not in _USES:
-            raise fail(lineno, f"use must be customer or internal, not {cell('use')!r}")
+        use = _USE_WORDS.get(cell("use").casefold())
+        if use is None:
+            raise fail(lineno, f"use must be customer or internal (Kunde or intern), not {cell('use')!r}")
         if vin in seen:
-            raise fail(lineno, f"duplicate VIN {vin}, first seen on line {seen[vin]}")
+            raise fail(lineno, f"duplicate VIN {vin}, first seen on {unit} {seen[vin]}")
         seen[vin] = lineno
         if use == "customer":
             number += 1
         cars.append(Car(vin=vin, use=use, number=number if use == "customer" else None, line=lineno,
                         market=cell("market"), produced=cell("produced")))
     if header is None:
-        raise RegisterError(f"{name} line 1: the register is empty (no header line vin,use).")
+        raise RegisterError(f"{name} {unit} 1: the register is empty (no header line vin,use).")
     if not cars:
-        raise RegisterError(f"{name} line {header_line}: the register has a header but no cars after it.")
+        raise RegisterError(f"{name} {unit} {header_line}: the register has a header but no cars after it.")
     if number == 0:
-        raise RegisterError(f"{name} line {cars[-1].line}: the register has no customer cars "
+        raise RegisterError(f"{name} {unit} {cars[-1].line}: the register has no customer cars "
                             f"(all {len(cars)} are internal).")
-    return Register(cars=tuple(cars), total=number, source=str(p))
-
+    return Register(cars=tuple(cars), total=number, source=str(p), warnings=table.warnings,
+                    format=table.format)

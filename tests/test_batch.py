@@ -114,7 +114,7 @@ def test_fatal_errors_are_one_sentence(tmp_path):
         run_batch(BatchOptions(orders=tmp_path / "missing.csv", out=tmp_path))
     bad = tmp_path / "bad.csv"
     bad.write_text("name;email\nA;b\n")
-    with pytest.raises(PlaquegenError, match="has no order id column"):
+    with pytest.raises(PlaquegenError, match="has no VIN column"):
         run_batch(BatchOptions(orders=bad, out=tmp_path))
 
 

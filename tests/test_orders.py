@@ -89,9 +89,11 @@ def test_missing_vin_column_is_fatal_with_one_sentence():
     assert "found order_id, name" in msg and "\n" not in msg
 
 
-def test_missing_order_id_column_is_fatal():
-    with pytest.raises(OrdersError, match="has no order id column"):
-        parse_orders(b"vin\nVS96566\n")
+def test_missing_order_id_column_gives_generated_ids():
+    of = parse_orders(b"vin\nVS96566\n\nVS91531\n", "Sept 2025.csv")
+    assert [(o.line, o.order_id, o.vin) for o in of.orders] == \
+        [(2, "Sept-2025-L2", "VS96566"), (4, "Sept-2025-L4", "VS91531")]
+    assert of.ids_generated and "no order id column" in of.id_note and "Sept-2025-L2" in of.id_note
 
 
 def test_empty_and_missing_files(tmp_path):

@@ -92,7 +92,8 @@ def test_total_is_counted_not_constant(tmp_path):
     (f"vin,use\n{A[:4]}O{A[5:]},customer\n", 2, ["bad VIN", "I, O or Q", "position 5"]),
     (f"vin,use\n{A[:8]}{'1' if A[8] != '1' else '2'}{A[9:]},customer\n", 2, ["bad VIN", "check digit (position 9)"]),
     ("vin,use\n,customer\n", 2, ["no VIN"]),
-    (f"# only comments\nchassis,use\n{A},customer\n", 2, ["header must name the columns vin and use", "missing: vin"]),
+    (f"# only comments\ncar,use\n{A},customer\n", 2, ["header must name the columns vin (or FIN, Fahrgestellnummer) "
+                                                      "and use (or Verwendung)", "missing: vin", "found: car, use"]),
     (f"vin,market\n{A},US\n", 1, ["missing: use"]),
     ("# nothing here\n\n", 1, ["empty"]),
     ("vin,use\n# no cars\n", 1, ["no cars"]),
@@ -113,9 +114,10 @@ def test_load_missing_file(tmp_path):
         load_register(tmp_path / "nope.csv")
 
 
-def test_not_utf8_is_refused_with_line(tmp_path):
-    with pytest.raises(RegisterError, match=r"reg.csv line 3: not UTF-8"):
-        load_register(write(tmp_path, f"vin,use,market\n{A},customer,DE\n{C},customer,Gr\u00fcn\n", encoding="cp1252"))
+def test_windows_1252_register_is_read(tmp_path):
+    reg = load_register(write(tmp_path, f"vin,use,market\n{A},customer,DE\n{C},customer,Gr\u00fcn\n",
+                              encoding="cp1252"))
+    assert [c.market for c in reg.cars] == ["DE", "Gr\u00fcn"] and reg.format == "CSV (Windows-1252, ',')"
 
 
 def test_wrong_check_digit_allowed_when_not_strict(tmp_path):
