@@ -142,6 +142,7 @@ def plan_batch(opts: BatchOptions, ledger: Ledger | None) -> BatchPlan:
     if is_demo(register):
         notes = (DEMO_NOTE,) + notes
     orderfile = read_orders(opts.orders, **opts.read_options)
+    notes += tuple(orderfile.notes()) + tuple(getattr(register, "warnings", ()))
     orders_path = "-" if str(opts.orders) == "-" else str(Path(opts.orders).resolve())
     orders_sha = getattr(orderfile, "sha256", "") or (
         file_sha256(Path(opts.orders)) if orders_path != "-" else "")

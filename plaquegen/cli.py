@@ -10,7 +10,8 @@ import click
 from . import __version__
 
 REGISTER_OPT = click.option("--register", type=click.Path(dir_okay=False, path_type=Path),
-                            help="Production register CSV (default: the bundled synthetic demo register).")
+                            help="Production register: CSV, .xlsx, .xls or .ods with columns vin/FIN "
+                                 "and use/Verwendung (default: the bundled synthetic demo register).")
 TEMPLATE_OPT = click.option("--template", type=click.Path(dir_okay=False, path_type=Path),
                             help="Plaque template TOML (default: assets/plaque.toml).")
 
@@ -67,12 +68,12 @@ def number(vins: tuple[str, ...], register: Path | None) -> None:
     sys.exit(1 if failed else 0)
 
 
-ORDER_HELP = """ORDERS is a .csv/.tsv/.txt, .xlsx/.xlsm/.xls or .ods file, or - for standard input.
+def _order_help() -> str:
+    from .orders import COLUMNS_HELP, ORDERS_HELP
 
-Columns (English or German, question-style headers accepted): order_id/Bestellnummer
-(optional), vin/FIN/Fahrgestellnummer, name/Besitzer, email/E-Mail, country/Land,
-language/Sprache. Exit status: 0 every line became a plaque, 3 some lines were refused,
-1 a fatal problem (nothing made)."""
+    return (f"{ORDERS_HELP}\n\n{COLUMNS_HELP}\n\nExit status: 0 every line became a plaque, 3 some "
+            "lines were refused (see the listing or rejects.csv), 1 a fatal problem (nothing made).")
+
 
 OUT_OPT = click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("output"),
                        show_default=True, help="Folder that holds the batches and ledger.sqlite.")
@@ -112,7 +113,7 @@ def _echo_notes(notes) -> None:
 
 
 @main.command(help="Dry run: read and number ORDERS, show what would be made and refused. "
-                   "Writes nothing.\n\n" + ORDER_HELP)
+                   "Writes nothing.\n\n" + _order_help())
 @click.argument("orders", type=click.Path(path_type=Path, allow_dash=True))
 @REGISTER_OPT
 @TEMPLATE_OPT
@@ -153,7 +154,7 @@ def check(orders, register, template, out, batch_id, ledger, reprint, replace, s
     of = plan.orderfile
     click.echo(f"\n{of.lines_read} order lines: {len(plan.numbered)} accepted, "
                f"{len(plan.rejects)} refused.")
-    _echo_notes(plan.notes + tuple(getattr(of, "notes", ())))
+    _echo_notes(plan.notes)
     sys.exit(EXIT_REFUSED if plan.rejects else 0)
 
 
@@ -163,7 +164,7 @@ def _cut(text: str, n: int) -> str:
 
 
 @main.command(help="Make a batch: engrave SVGs, sheets, proofs, job sheet, manifest and "
-                   "rejects, recorded in the ledger.\n\n" + ORDER_HELP)
+                   "rejects, recorded in the ledger.\n\n" + _order_help())
 @click.argument("orders", type=click.Path(path_type=Path, allow_dash=True))
 @OUT_OPT
 @click.option("--batch-id", help="Name of the batch folder (default: the orders file's name).")

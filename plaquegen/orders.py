@@ -25,7 +25,7 @@ from .tables import FORMATS_HELP, HEADER_SEARCH_ROWS, Row, Table, TableError, pa
     reparse_csv
 from .tables import sniff_delimiter as _sniff_lines
 from .tables import decode_text as _decode_text
-from .vin import ALPHABET, normalize
+from .vin import normalize
 
 __all__ = ["ALIASES", "COLUMNS_HELP", "EXIT_REFUSED", "FIELDS", "ORDERS_HELP", "OrderFile", "OrdersError",
            "clean_cell", "decode", "extract_vin", "normalize_country", "normalize_language",
