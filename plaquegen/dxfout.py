@@ -279,6 +279,8 @@ class _Emitter:
                                                             dxfattribs=attribs))
                     hatch = self.msp.add_hatch(color=256, dxfattribs=attribs)
                     hatch.dxf.hatch_style = 0  # normal: odd parity, holes stay open
+                    # Polyline boundary paths: every reader tried loads them (MeerK40t 0.9.9100
+                    # aborts the whole file on LINE edge paths, but reads polyline paths).
                     for k, ring in enumerate(rings):
                         hatch.paths.add_polyline_path(self._pts(ring, dx, dy), is_closed=True,
                                                       flags=3 if k == 0 else 2)  # external|polyline
