@@ -6,13 +6,13 @@ import io
 
 import pytest
 
-ezdxf = pytest.importorskip("ezdxf")  # a runtime dependency: present wherever plaquegen runs
+import ezdxf
 
-from plaquegen.dxfout import DXF_LAYERS, filled_shapes, plaque_dxf, sheet_dxf  # noqa: E402
-from plaquegen.sheets import sheet_svg  # noqa: E402
-from plaquegen.svgout import plaque_svg  # noqa: E402
+from plaquegen.dxfout import DXF_LAYERS, filled_shapes, plaque_dxf, sheet_dxf
+from plaquegen.sheets import sheet_svg
+from plaquegen.svgout import plaque_svg
 
-from shopfiles import (fill_area_geometry, iou, plaques, raster_svg, sheet_of,  # noqa: E402
+from shopfiles import (fill_area_geometry, iou, plaques, raster_svg, sheet_of,
                        svg_layer_only)
 
 
