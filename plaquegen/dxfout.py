@@ -118,7 +118,24 @@ class FilledShape:
     holes: tuple[tuple[Pt, ...], ...]
 
 
+_SHAPES_CACHE: dict[tuple[int, float], tuple[Path, list]] = {}
+
+
 def filled_shapes(path: Path, tol: float = FLATTEN_TOL) -> list[FilledShape]:
+    """Grouped contours of ``path`` (see :func:`_filled_shapes`), cached per path object:
+    the constant artwork is the same Path in every plaque of a batch."""
+    key = (id(path), tol)
+    hit = _SHAPES_CACHE.get(key)
+    if hit is not None and hit[0] is path:
+        return hit[1]
+    shapes = _filled_shapes(path, tol)
+    if len(_SHAPES_CACHE) > 20000:
+        _SHAPES_CACHE.clear()
+    _SHAPES_CACHE[key] = (path, shapes)
+    return shapes
+
+
+def _filled_shapes(path: Path, tol: float) -> list[FilledShape]:
     """Group a filled path's closed contours into shapes by containment.
 
     Nesting depth among the path's own contours decides: even = outer contour,
