@@ -18,6 +18,7 @@ from string import Formatter
 from .errors import PlaquegenError
 from .files import ASSETS
 from .geometry import LAYER_ORDER, Bounds
+from .laser import DEFAULT_LASER, LaserSettings, LaserSettingsError, parse_laser
 
 DEFAULT_TEMPLATE = ASSETS / "plaque.toml"
 MAX_TEMPLATE_BYTES = 256 * 1024
@@ -87,6 +88,7 @@ class Template:
     colors: dict  # layer name -> "#RRGGBB"
     hairline: float
     bed: Bed
+    laser: LaserSettings = DEFAULT_LASER  # the shop's [laser] section (plaquegen.laser)
 
     def format_number(self, number: int, total: int) -> str:
         return self.number.format.format(number=number, total=total)
@@ -152,6 +154,8 @@ def load_template(path: str | os.PathLike | None = None,
 def _build(raw: dict, name: str, base: Path, files: dict[str, Path]) -> Template:
     def fail(msg: str) -> TemplateError:
         return TemplateError(f"{name}: {msg}")
+
+    laser_settings = _laser_section(raw, name)  # hook: [laser] is validated by plaquegen.laser
 
     for section in raw:
         if section not in _SCHEMA:
@@ -260,7 +264,15 @@ def _build(raw: dict, name: str, base: Path, files: dict[str, Path]) -> Template
     return Template(source=name, width=width, height=height, corner_radius=radius, outline=outline,
                     material=plate["material"], silhouette=artwork("silhouette"),
                     signature=artwork("signature"), number=number, colors=colors,
-                    hairline=hairline, bed=bed)
+                    hairline=hairline, bed=bed, laser=laser_settings)
+
+
+def _laser_section(raw: dict, name: str) -> LaserSettings:
+    """Take [laser] out of the raw table and validate it (plaquegen.laser), as a TemplateError."""
+    try:
+        return parse_laser(raw.pop("laser", None), name)
+    except LaserSettingsError as e:
+        raise TemplateError(str(e)) from None
 
 
 def _length(fail, key: str, value, allow_zero: bool = False) -> float:
