@@ -108,25 +108,14 @@ def _template_files(t: Template) -> dict[str, Path]:
     return out
 
 
-def _choose_template(opts: BatchOptions, folder: Path) -> tuple[Template, Path, dict, str, tuple]:
+def _choose_template(opts: BatchOptions, folder: Path) -> tuple[Template, Path]:
     """The template: as given, else the batch's kept copy, else the bundled default."""
-    notes: tuple[str, ...] = ()
     kept = kept_template(folder) if folder.is_dir() else None
     if opts.template is None and kept is not None:
         toml, files = kept
-        template = load_template(toml, files)
-        path = toml
-    else:
-        template = load_template(opts.template)
-        path = Path(opts.template) if opts.template else DEFAULT_TEMPLATE
-    resolved = _template_files(template)
-    ident = template_identity(path, resolved)
-    info = read_info(folder) if folder.is_dir() else None
-    if info is not None and opts.template is not None and info.template_sha256 != ident:
-        notes = ("the template or its artwork differs from the one this batch was made with: "
-                 "changed plaques are made again and their owners must approve the new proof "
-                 "(earlier answers stay in the history).",)
-    return template, path, resolved, ident, notes
+        return load_template(toml, files), toml
+    template = load_template(opts.template)
+    return template, Path(opts.template) if opts.template else DEFAULT_TEMPLATE
 
 
 def plan_batch(opts: BatchOptions, ledger: Ledger | None) -> BatchPlan:
@@ -134,10 +123,18 @@ def plan_batch(opts: BatchOptions, ledger: Ledger | None) -> BatchPlan:
     batch_id = batch_name(opts.orders, opts.batch_id)
     folder = Path(opts.out) / batch_id
     ledger_path = Path(opts.ledger) if opts.ledger else Path(opts.out) / "ledger.sqlite"
-    template, tpath, resolved, tsha, notes = _choose_template(opts, folder)
+    template, tpath = _choose_template(opts, folder)
     Composer.prepare(template)  # bad artwork/font: refused before anything is written
     if opts.proofs:
         _check_proof_fits(template)
+    resolved = _template_files(template)
+    tsha = template_identity(tpath, resolved)
+    info = read_info(folder) if folder.is_dir() else None
+    notes: tuple[str, ...] = ()
+    if info is not None and opts.template is not None and info.template_sha256 != tsha:
+        notes = ("the template or its artwork differs from the one this batch was made with: "
+                 "changed plaques are made again and their owners must approve the new proof "
+                 "(earlier answers stay in the history).",)
     register = load_register(opts.register)
     if is_demo(register):
         notes = (DEMO_NOTE,) + notes
@@ -151,7 +148,6 @@ def plan_batch(opts: BatchOptions, ledger: Ledger | None) -> BatchPlan:
     if ledger is not None:
         check_register(ledger, register)
         previous = ledger.batch_record(batch_id)
-    info = read_info(folder) if folder.is_dir() else None
     earlier = previous.orders_path if previous else (info.orders_path if info else None)
     when = previous.created_at if previous else (info.created_at if info else "")
     if earlier is not None and earlier != orders_path and not opts.replace:
