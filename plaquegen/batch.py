@@ -62,6 +62,7 @@ class BatchOptions:
     proofs: bool = True
     previews: bool = False
     workers: int = 1
+    formats: tuple[str, ...] | None = None  # None: the template's [output] formats
     read_options: dict = field(default_factory=dict)  # passed to read_orders (sheet, columns, ...)
 
 
@@ -231,7 +232,7 @@ def _make(plan: BatchPlan, opts: BatchOptions, ledger: Ledger,
         for sub in ("engrave", "sheets", "proofs"):
             (folder / sub).mkdir(parents=True, exist_ok=True)
         ctx = EmitContext(Composer.prepare(plan.template), plan.template, batch_id, created,
-                          folder, opts.proofs, opts.previews)
+                          folder, opts.proofs, opts.previews, opts.formats or plan.template.formats)
         t1 = time.perf_counter()
         sheets, rows = emit(ctx, plan.numbered, opts.workers, progress)
         timings["plaques+sheets"] = time.perf_counter() - t1
@@ -239,7 +240,7 @@ def _make(plan: BatchPlan, opts: BatchOptions, ledger: Ledger,
         atomic_write_bytes(folder / "rejects.csv", rejects_csv(plan.rejects))
         finish(folder, plan.template, batch_id, created, rows, sheets, len(plan.rejects),
                plan.orderfile.lines_read, (DRAFT_NOTE,))
-        _remove_stale(folder, rows, [s.file for s in sheets])
+        _remove_stale(folder, rows, [s.file for s in sheets], ctx.formats, opts.previews)
         notes = plan.notes + _changes(before, rows) + _retire_stale_release(folder, rows, ledger, batch_id)
         keep_template(folder, plan.template_path, plan.template_files)
         now = utc_now()
@@ -295,14 +296,23 @@ def _changes(before: dict[str, Issue], rows: list[ManifestRow]) -> tuple[str, ..
             f"made again{' (their owners must approve the new proof)' if remade else ''}.",)
 
 
-def _remove_stale(folder: Path, rows: list[ManifestRow], sheet_files: list[str]) -> None:
-    """Delete files a previous run of this batch wrote that this run did not (a changed order list)."""
-    keep = {r.svg for r in rows} | {r.proof for r in rows if r.proof} | set(sheet_files)
-    keep |= {f"preview/{Path(r.svg).stem}.png" for r in rows}
-    for sub, pattern in (("engrave", "*.svg"), ("proofs", "*.pdf"), ("sheets", "*.svg"),
-                         ("preview", "*.png")):
-        for f in (folder / sub).glob(pattern):
-            if f"{sub}/{f.name}" not in keep:
+def _remove_stale(folder: Path, rows: list[ManifestRow], sheet_files: list[str],
+                  formats: tuple[str, ...], previews: bool) -> None:
+    """Delete files a previous run of this batch wrote that this run did not (a changed order
+    list, fewer formats): the folder holds exactly what the manifest describes."""
+    plaques = {Path(r.svg).stem for r in rows}
+    proofs = {Path(r.proof).stem for r in rows if r.proof}
+    sheets = {Path(f).stem for f in sheet_files}
+    wanted = {
+        "engrave": (plaques, {".svg"} | ({".dxf"} if "dxf" in formats else set())),
+        "sheets": (sheets, {".svg"} | {f".{x}" for x in formats if x != "svg"}),
+        "proofs": (proofs, {".pdf"}),
+        "preview": (plaques if previews else set(), {".png"}),
+    }
+    for sub, (stems, exts) in wanted.items():
+        for f in (folder / sub).glob("*"):
+            if f.is_file() and not f.name.startswith(".") and (f.stem not in stems
+                                                               or f.suffix not in exts):
                 f.unlink()
 
 

@@ -17,6 +17,8 @@ from typing import Callable, Iterator, Sequence
 
 from .batchdir import ENGRAVE, JOBSHEET, MANIFEST, PROOFS, ManifestRow, manifest_csv, plaque_stem
 from .compose import Composer
+from .dxfout import plaque_dxf, sheet_dxf
+from .lbrnout import sheet_lbrn2
 from .files import atomic_write_bytes, sha256_bytes
 from .jobsheet import JobSheetInfo, render_jobsheet
 from .layers import LAYERS
@@ -43,6 +45,7 @@ class EmitContext:
     folder: Path
     proofs: bool
     previews: bool = False
+    formats: tuple[str, ...] = ("svg",)  # besides the SVGs: "dxf" (plaques, sheets), "lbrn2" (sheets)
 
 
 def jobs_for(numbered: Sequence[Numbered], template: Template) -> list[Job]:
@@ -69,6 +72,8 @@ def make_sheet(ctx: EmitContext, sheet_no: int, chunk: Sequence[Numbered],
             proof_rel = f"{PROOFS}/{stem}.pdf"
             atomic_write_bytes(ctx.folder / proof_rel, pdf)
             proof_sha = sha256_bytes(pdf)
+        if "dxf" in ctx.formats:
+            atomic_write_bytes(ctx.folder / f"{ENGRAVE}/{stem}.dxf", plaque_dxf(plaque, t))
         if ctx.previews:
             atomic_write_bytes(ctx.folder / f"preview/{stem}.png", svg_to_png(svg))
         rows.append(ManifestRow(n.order.order_id, n.vin, n.number, n.total, plaque.label, n.market,
@@ -76,6 +81,12 @@ def make_sheet(ctx: EmitContext, sheet_no: int, chunk: Sequence[Numbered],
                                 round(plaque.engraved_length, 1), round(plaque.travel_length, 1)))
     sheet = Sheet(sheet_no, t.bed.width, t.bed.height, fill(plaques, t.bed), sheet_file)
     atomic_write_bytes(ctx.folder / sheet_file, sheet_svg(sheet, t, ctx.batch_id))
+    if "dxf" in ctx.formats:
+        atomic_write_bytes(ctx.folder / Path(sheet_file).with_suffix(".dxf"),
+                           sheet_dxf(sheet, t, ctx.batch_id))
+    if "lbrn2" in ctx.formats:
+        atomic_write_bytes(ctx.folder / Path(sheet_file).with_suffix(".lbrn2"),
+                           sheet_lbrn2(sheet, t, ctx.batch_id, t.laser))
     return sheet, rows
 
 

@@ -89,6 +89,7 @@ class Template:
     hairline: float
     bed: Bed
     laser: LaserSettings = DEFAULT_LASER  # the shop's [laser] section (plaquegen.laser)
+    formats: tuple[str, ...] = ("svg",)  # [output] formats: what a batch writes besides proofs
 
     def format_number(self, number: int, total: int) -> str:
         return self.number.format.format(number=number, total=total)
@@ -110,8 +111,10 @@ _SCHEMA: dict[str, dict[str, tuple[type, ...] | None]] = {
     "bed": {"width": (int, float), "height": (int, float), "columns": (int,), "rows": (int,),
             "pitch_x": (int, float), "pitch_y": (int, float), "origin_x": (int, float),
             "origin_y": (int, float)},
+    "output": {"formats": (list,)},
 }
-_OPTIONAL = {"signature", "strokes", "colors"}
+FORMATS = ("svg", "dxf", "lbrn2")
+_OPTIONAL = {"signature", "strokes", "colors", "output"}
 _DEFAULTS = {
     "plate": {"corner_radius": 0.0, "outline": "cut", "material": "stainless steel"},
     "silhouette": {"mode": "fill", "align": "center", "valign": "middle"},
@@ -121,6 +124,7 @@ _DEFAULTS = {
     "colors": {"engrave": "#000000", "score": "#0000FF", "cut": "#FF0000", "guide": "#00A0A0"},
     "strokes": {"hairline": 0.025},
     "bed": {},
+    "output": {"formats": ["svg"]},
 }
 
 
@@ -264,7 +268,20 @@ def _build(raw: dict, name: str, base: Path, files: dict[str, Path]) -> Template
     return Template(source=name, width=width, height=height, corner_radius=radius, outline=outline,
                     material=plate["material"], silhouette=artwork("silhouette"),
                     signature=artwork("signature"), number=number, colors=colors,
-                    hairline=hairline, bed=bed, laser=laser_settings)
+                    hairline=hairline, bed=bed, laser=laser_settings,
+                    formats=parse_formats(sec["output"]["formats"], f"{name}: output.formats"))
+
+
+def parse_formats(value, what: str = "--formats") -> tuple[str, ...]:
+    """A list of output formats ("svg", "dxf", "lbrn2"; svg always included), in that order."""
+    items = value.split(",") if isinstance(value, str) else value
+    chosen = set()
+    for item in items:
+        f = str(item).strip().lower().lstrip(".")
+        if f not in FORMATS:
+            raise TemplateError(f"{what}: unknown format {str(item)[:20]!r} (known: {', '.join(FORMATS)}).")
+        chosen.add(f)
+    return tuple(f for f in FORMATS if f in chosen or f == "svg")
 
 
 def _laser_section(raw: dict, name: str) -> LaserSettings:
