@@ -265,8 +265,7 @@ def build_message(*, to: str, sender: str, language: str, owner_name: str, plaqu
         msg["Reply-To"] = _mailbox(reply_to, "", "reply-to address")
     msg["Subject"] = T["subject_reminder" if reminder else "subject"].format(label=label)
     msg["Date"] = format_datetime(date or _utc_now())
-    msg["Message-ID"] = make_msgid(idstring="plaquegen", domain=from_box.domain)
-    msg["Content-Language"] = lang
+    msg["Message-ID"] = make_msgid(domain=from_box.domain)
     msg[HEADER_BATCH] = safe_name(batch, "batch", 80)
     msg[HEADER_VIN] = safe_name(vin_c, "vin", 40)
     msg[HEADER_KIND] = "reminder" if reminder else "proof"
@@ -282,6 +281,7 @@ def build_message(*, to: str, sender: str, language: str, owner_name: str, plaqu
     msg.set_content("\n".join(lines), subtype="plain", charset="utf-8", cte="quoted-printable")
     msg.add_attachment(bytes(proof_bytes), maintype="application", subtype="pdf",
                        filename=file_name)
+    msg["Content-Language"] = lang  # after the content: set_content drops Content-* headers
     return msg
 
 
@@ -401,7 +401,7 @@ def send_messages(messages: Sequence[EmailMessage], *, host: str, port: int | No
                 if not encrypted:
                     raise MailError(f"mail server {where} offers no STARTTLS: refusing to send the "
                                     "password unencrypted (use --smtp-ssl or another server).")
-                smtp.login(user, password)
+                _login(smtp, user, password or "")
         except smtplib.SMTPAuthenticationError as e:
             raise MailError(_scrub(f"mail server {where} refused the login of {user}: "
                                    f"{_reply(e.smtp_code, e.smtp_error)}.", password)) from None
@@ -420,6 +420,29 @@ def send_messages(messages: Sequence[EmailMessage], *, host: str, port: int | No
             smtp.quit()
         except (OSError, smtplib.SMTPException):
             smtp.close()
+
+
+def _login(smtp: smtplib.SMTP, user: str, password: str) -> None:
+    """AUTH PLAIN (or LOGIN) with UTF-8 user and password (smtplib's login() is ASCII-only)."""
+    import base64
+
+    def b64(data: bytes) -> str:
+        return base64.b64encode(data).decode("ascii")
+
+    mechanisms = (smtp.esmtp_features.get("auth") or "").upper().split()
+    if not mechanisms:
+        raise smtplib.SMTPNotSupportedError("no AUTH")
+    if "PLAIN" in mechanisms:
+        code, resp = smtp.docmd("AUTH", "PLAIN " + b64(b"\0" + user.encode() + b"\0" +
+                                                       password.encode()))
+    elif "LOGIN" in mechanisms:
+        code, resp = smtp.docmd("AUTH", "LOGIN " + b64(user.encode()))
+        if code == 334:
+            code, resp = smtp.docmd(b64(password.encode()))
+    else:
+        raise smtplib.SMTPNotSupportedError("no usable AUTH mechanism")
+    if code not in (235, 503):
+        raise smtplib.SMTPAuthenticationError(code, resp)
 
 
 def _send_all(smtp: smtplib.SMTP, messages: Sequence[EmailMessage],

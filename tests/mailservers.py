@@ -114,11 +114,13 @@ class SmtpHandler:
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
-        login = session.login_data.decode() if isinstance(session.login_data, bytes) else \
-            session.login_data
+        auth = session.auth_data
+        login = auth.login.decode() if auth is not None and hasattr(auth, "login") else None
         self.received.append(Received(envelope.mail_from, list(envelope.rcpt_tos),
                                       bytes(envelope.original_content or envelope.content),
-                                      session.ssl is not None, login))
+                                      session.ssl is not None or
+                                      server.transport.get_extra_info("sslcontext") is not None,
+                                      login))
         return "250 2.0.0 Ok: queued as TEST%d" % len(self.received)
 
 
@@ -140,21 +142,17 @@ class SmtpServer:
                   and auth_data.login.decode() == user and auth_data.password.decode() == password)
             self.logins.append((auth_data.login.decode() if isinstance(auth_data, LoginPassword)
                                 else "?", ok))
-            return AuthResult(success=ok, handled=False)
+            return AuthResult(success=ok, handled=False, auth_data=auth_data)
 
         kw: dict = dict(hostname="127.0.0.1", port=self.port, authenticator=authenticator,
-                        auth_required=user is not None, auth_require_tls=True)
+                        auth_required=user is not None,
+                        # aiosmtpd counts only STARTTLS as TLS for AUTH; implicit TLS is TLS too
+                        auth_require_tls=not implicit_tls)
         if certs is not None and implicit_tls:
             kw["ssl_context"] = server_context(certs)
         elif certs is not None and starttls:
             kw["tls_context"] = server_context(certs)
-        if implicit_tls:
-            # the controller's own readiness probe speaks TLS too: trust our CA there
-            kw["server_hostname"] = "localhost"
         self.controller = Controller(self.handler, **kw)
-        if implicit_tls and certs is not None:
-            ctx = ssl.create_default_context(cafile=str(certs.ca))
-            self.controller._get_ssl_context = lambda: ctx  # type: ignore[attr-defined]
 
     @property
     def received(self) -> list[Received]:
@@ -320,3 +318,58 @@ service stats {{
             assert typ == "OK", data
         finally:
             imap.logout()
+
+
+# ---------------------------------------------------------------------------
+# Owners' answers and the batch's mail list
+
+def fill_proof(proof: bytes, *, approve: bool = False, changes: str = "", name: str = "",
+               date: str = "") -> bytes:
+    """A proof filled in as a PDF viewer would (pypdf, as in tests/test_approvals.py)."""
+    import io
+    import json
+
+    from pypdf import PdfReader, PdfWriter
+
+    reader = PdfReader(io.BytesIO(proof))
+    vin = json.loads(reader.metadata["/Subject"])["vin"]
+    writer = PdfWriter(clone_from=reader)
+    values = {f"changes_{vin}": changes, f"name_{vin}": name, f"date_{vin}": date}
+    if approve:
+        for annot in reader.pages[0]["/Annots"]:
+            a = annot.get_object()
+            if a.get("/T") == f"approve_{vin}":
+                values[f"approve_{vin}"] = next(k for k in a["/AP"]["/N"] if k != "/Off")
+    writer.update_page_form_field_values(writer.pages[0], values, auto_regenerate=False)
+    buf = io.BytesIO()
+    writer.write(buf)
+    return buf.getvalue()
+
+
+@dataclass(frozen=True)
+class Owner:
+    order_id: str
+    vin: str
+    label: str
+    name: str
+    email: str
+    language: str
+    country: str
+    proof: Path
+
+
+def owners(batch_folder: Path, orders_file: Path) -> list[Owner]:
+    """The batch's plaques joined with their order lines (manifest + order file)."""
+    import csv
+    import io
+
+    from plaquegen.orders import read_orders
+
+    by_id = {o.order_id: o for o in read_orders(orders_file).orders}
+    rows = csv.DictReader(io.StringIO((batch_folder / "manifest.csv").read_text("utf-8-sig")))
+    out = []
+    for r in rows:
+        o = by_id[r["order_id"]]
+        out.append(Owner(r["order_id"], r["vin"], r["label"], o.name, o.email, o.language,
+                         o.country, batch_folder / r["proof"]))
+    return out
