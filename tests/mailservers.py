@@ -180,6 +180,24 @@ class Dovecot:
                  password: str = "s3cret-Pässword") -> None:
         if DOVECOT is None:
             raise RuntimeError("dovecot is not installed")
+        if os.getuid() == 0:
+            # As root the unprivileged dovecot users must reach the config, passwd file and
+            # mail: keep them in a folder of their own below /tmp (pytest's are mode 0700).
+            import tempfile
+
+            self._own = Path(tempfile.mkdtemp(prefix="plaquegen-dovecot-"))
+            self._own.chmod(0o755)
+            folder = self._own / "d"
+            certs_dir = self._own / "certs"
+            certs_dir.mkdir()
+            for f in (certs.ca, certs.cert, certs.key):
+                shutil.copy2(f, certs_dir / f.name)
+            certs = Certs(certs_dir / certs.ca.name, certs_dir / certs.cert.name,
+                          certs_dir / certs.key.name)
+        else:
+            self._own = None
+        folder.mkdir(parents=True, exist_ok=True)
+        folder.chmod(0o755)
         self.folder = folder
         self.user, self.password = user, password
         self.port = free_port()
@@ -203,11 +221,6 @@ class Dovecot:
             login_user = "dovenull"
             for d in ("mail", "home"):
                 os.chown(folder / d, uid, gid)
-            folder.chmod(0o755)
-            for parent in folder.parents:  # the mail processes must reach the maildir
-                if parent == Path("/"):
-                    break
-                parent.chmod(parent.stat().st_mode | 0o111)
         (folder / "passwd").write_text(f"{user}:{{PLAIN}}{password}::::::\n", encoding="utf-8")
         self.conf.write_text(f"""
 base_dir = {folder}/run
@@ -292,6 +305,8 @@ service stats {{
                 self.proc.wait()
         if self.proc is not None and self.proc.stdout:
             self.proc.stdout.close()
+        if self._own is not None:
+            shutil.rmtree(self._own, ignore_errors=True)
 
     @property
     def url(self) -> str:
@@ -309,11 +324,14 @@ service stats {{
     def append(self, folder: str, message: bytes, flags: str = "") -> None:
         import imaplib
 
+        from plaquegen.inbox import _mutf7
+
         imap = self.client()
         try:
+            name = _mutf7(folder)
             if folder != "INBOX":
-                imap.create(folder)
-            typ, data = imap.append(folder, flags or None, imaplib.Time2Internaldate(time.time()),
+                imap.create(name)  # NO when it exists already: fine
+            typ, data = imap.append(name, flags or None, imaplib.Time2Internaldate(time.time()),
                                     message)
             assert typ == "OK", data
         finally:
