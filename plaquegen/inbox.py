@@ -258,11 +258,10 @@ def _bytes(name: str, data: bytes, source: str, mail: MailInfo | None, zip_depth
 
     base = name.rsplit("!", 1)[-1]
     suffix = PurePosixPath(base).suffix.lower()
-    if _PDF in data[:1024]:
-        return item(CANDIDATE, payload=data)
-    if suffix in _OFFICE:
-        return item(NOT_PROOF, _OFFICE[suffix])
+    # Zip before PDF: an uncompressed zip holds "%PDF-" in its first bytes too.
     if data.startswith(_ZIP):
+        if suffix in _OFFICE:  # docx, xlsx, odt ... are zips
+            return item(NOT_PROOF, _OFFICE[suffix])
         try:
             zf = zipfile.ZipFile(io.BytesIO(data))
         except (zipfile.BadZipFile, ValueError, OSError) as e:
@@ -271,6 +270,10 @@ def _bytes(name: str, data: bytes, source: str, mail: MailInfo | None, zip_depth
             if zip_depth + 1 > MAX_ZIP_DEPTH:
                 return item(REFUSED, "a zip inside a zip inside a zip: unpack it and pass the files")
             return _zip(zf, name, source, mail, zip_depth + 1, budget, uid)
+    if _PDF in data[:1024]:
+        return item(CANDIDATE, payload=data)
+    if suffix in _OFFICE:
+        return item(NOT_PROOF, _OFFICE[suffix])
     if hint in ("message/rfc822", "message/global") or suffix == ".eml":
         return items_from_mail(data, name, source, _depth=mail_depth + 1, _budget=budget,
                                _zip_depth=zip_depth, uid=uid)

@@ -144,14 +144,15 @@ def test_eml_with_attachments_and_date(answers, tmp_path):
     a, _, _ = answers
     msg = _reply([("Scan 20.09.pdf", a)], extra=[("logo.png", "image", "png", b"\x89PNG\r\n..."),
                                                  ("answers.zip", "application", "zip",
-                                                  _zip([("b.pdf", a)]))])
+                                                  _zip([("b.pdf", a), ("c.pdf", a)],
+                                                       zipfile.ZIP_STORED))])
     f = tmp_path / "reply.eml"
     f.write_bytes(msg.as_bytes())
     items = collect([f])
     assert [(i.name, i.outcome) for i in items] == [
         (f"{f}!Scan 20.09.pdf", CANDIDATE), (f"{f}!logo.png", NOT_PROOF),
-        (f"{f}!answers.zip!b.pdf", CANDIDATE)]
-    assert items[0].data == a and items[2].data == a
+        (f"{f}!answers.zip!b.pdf", CANDIDATE), (f"{f}!answers.zip!c.pdf", CANDIDATE)]
+    assert items[0].data == a and items[2].data == a and items[3].data == a
     assert {i.made_at for i in items} == {"2025-09-20T12:03:00Z"}
     assert items[0].mail.sender == "Jürgen Müller <juergen@example.org>"
     assert items[0].mail.in_reply_to == "<sent.1@register.example>"
