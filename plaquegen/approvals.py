@@ -40,6 +40,7 @@ from .compose import Composer
 from .emit import EmitContext, emit, finish
 from .errors import PlaquegenError
 from .files import atomic_write_bytes, csv_bytes, read_csv, sha256_bytes, sheet_cell, sync_folder
+from .inbox import CANDIDATE, Item, collect, guess_plaque, quiet
 from .ledger import Event, Issue, Ledger
 from .proofform import APPROVE as FORM_APPROVE, ID_FIELD, field_name, field_suffix, read_proof
 from .records import Numbered, Order
@@ -49,7 +50,8 @@ from .template import load_template
 __all__ = ["ApprovalError", "Answer", "Returned", "PlaqueState", "ApprovalsResult",
            "ReleaseResult", "StatusResult", "find_pdfs", "returned_files", "read_answer",
            "record_approvals", "record_by_hand", "batch_status", "release", "counts", "APPROVED",
-           "CHANGES", "WAITING", "REFUSED", "APPROVALS_FIELDS", "RELEASED_DIR", "batch_ledger"]
+           "CHANGES", "WAITING", "REFUSED", "APPROVALS_FIELDS", "RELEASED_DIR", "batch_ledger",
+           "open_batch_and_ledger", "plaque_states"]
 
 APPROVED = "approved"
 CHANGES = "changes requested"
@@ -79,7 +81,7 @@ def batch_ledger(folder: Path, ledger: str | os.PathLike | None) -> Path:
     return path
 
 
-def _open(folder, ledger) -> tuple[BatchFolder, Path]:
+def open_batch_and_ledger(folder, ledger) -> tuple[BatchFolder, Path]:
     try:
         batch = _open_dir(folder)
     except PlaquegenError as e:
@@ -365,7 +367,7 @@ def counts(states: Sequence[PlaqueState]) -> dict[str, int]:
     return out
 
 
-def _states(batch: BatchFolder, issues: dict[str, Issue], events: list[Event]) -> list[PlaqueState]:
+def plaque_states(batch: BatchFolder, issues: dict[str, Issue], events: list[Event]) -> list[PlaqueState]:
     """Each manifest row's state: the newest answer for its artwork (as the ledger settled it)."""
     released = released_plaques(batch.folder)
     answers: dict[str, list[Event]] = {}
@@ -426,9 +428,9 @@ def _load(batch: BatchFolder, ledger_path: Path) -> tuple[dict[str, Issue], list
 
 
 def batch_status(folder: str | os.PathLike, ledger: str | os.PathLike | None = None) -> StatusResult:
-    batch, ledger_path = _open(folder, ledger)
+    batch, ledger_path = open_batch_and_ledger(folder, ledger)
     issues, events = _load(batch, ledger_path)
-    states = _states(batch, issues, events)
+    states = plaque_states(batch, issues, events)
     approved = {s.vin: s.svg_sha256 for s in states if s.state == APPROVED}
     stale = sorted(v for v, sha in released_plaques(batch.folder).items() if approved.get(v) != sha)
     return StatusResult(batch.batch_id, batch.folder, states, stale)
@@ -456,26 +458,44 @@ def _answer_event(batch_id: str, a: Answer, svg_sha: str, read_at: str, source: 
                  changes=a.changes or None, source=source, source_sha256=a.source_sha256 or None)
 
 
+def _returned(item: Item) -> Returned:
+    """An inbox item as a returned file; a plain file's time is its modification time."""
+    mtime = None
+    if "!" not in item.name and not item.name.startswith("imap"):
+        try:
+            mtime = format_utc(datetime.fromtimestamp(Path(item.name).stat().st_mtime).astimezone())
+        except (OSError, ValueError):
+            pass
+    return Returned(item.name, item.data, received_at=item.made_at, mtime=mtime)
+
+
 def record_approvals(folder: str | os.PathLike, inputs: Iterable,
                      ledger: str | os.PathLike | None = None,
-                     returned: Sequence[Returned] | None = None) -> ApprovalsResult:
-    """Read returned proofs (paths, or already collected ``returned`` items), append every
-    answer to the history, settle each plaque on its newest answer, write approvals.csv, and
-    rebuild released/ at once if an answer took a released plaque back."""
-    batch, ledger_path = _open(folder, ledger)
-    items = list(returned or []) + returned_files(find_pdfs(inputs or []))
-    if not items:
-        raise ApprovalError("no PDF files were found in the paths given.")
+                     items: Sequence[Item] = ()) -> ApprovalsResult:
+    """Read returned answers (PDF files, folders, .zip, .eml, .mbox given as ``inputs``, plus
+    ``items`` already collected, e.g. from IMAP), append every answer to the history, settle
+    each plaque on its newest answer, write approvals.csv, and rebuild released/ at once if an
+    answer took a released plaque back. Every item ends as an Answer: recorded, refused with
+    the reason, or "not a proof"."""
+    batch, ledger_path = open_batch_and_ledger(folder, ledger)
+    found = collect(list(inputs or [])) + list(items)
+    if not found:
+        raise ApprovalError("nothing to read: no files were found in the paths given.")
     read_at = utc_now()
     with Ledger(ledger_path) as led:
         issues = _issues(batch, led, ledger_path)
         known = {(e.vin, e.source_sha256) for e in led.events(batch_id=batch.batch_id)
                  if e.kind == "answer" and e.source_sha256}
         answers = []
-        for item in items:
-            with warnings.catch_warnings():
+        for item in found:
+            if item.outcome != CANDIDATE:
+                answers.append(Answer(Path(item.name), item.outcome, reason=item.reason))
+                continue
+            with quiet(), warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                a = read_answer(batch, item, issues)
+                a = read_answer(batch, _returned(item), issues)
+                if a.outcome == REFUSED and not a.vin:
+                    a = _named(a, item.data, batch)
             if a.accepted and (a.vin, a.source_sha256) in known:
                 a = replace(a, outcome=DUPLICATE, note="this very file was read before")
             answers.append(a)
@@ -487,7 +507,7 @@ def record_approvals(folder: str | os.PathLike, inputs: Iterable,
         led.record_answers(batch.batch_id, events)
         issues = _issues(batch, led, ledger_path)
         history = led.events(batch_id=batch.batch_id)
-    states = _states(batch, issues, history)
+    states = plaque_states(batch, issues, history)
     target = batch.folder / APPROVALS
     atomic_write_bytes(target, approvals_csv(states))
     write_history(batch.folder, history)
@@ -498,6 +518,21 @@ def record_approvals(folder: str | os.PathLike, inputs: Iterable,
         states = rel.states
     return ApprovalsResult(batch.batch_id, batch.folder, answers, states, len(events), target,
                            conflicts, withdrawn, rel)
+
+
+def _named(a: Answer, data: bytes, batch: BatchFolder) -> Answer:
+    """A refused file that is not a readable proof: name the plaque it most likely is."""
+    try:
+        vin, number = guess_plaque(data)
+    except Exception:  # noqa: BLE001 - a damaged file: nothing to guess from
+        return a
+    row = batch.row(vin) if vin else None
+    if row is None:
+        return a
+    return replace(a, vin=row.vin, number=row.number, label=row.label,
+                   reason=f"{a.reason}; it is most likely No. {row.label}, {row.vin} (printed or "
+                          f"scanned?): record the owner's answer by hand with 'plaquegen answer "
+                          f"{batch.folder} {row.vin} approve|changes TEXT --by HOW'")
 
 
 def _conflicts(answers: Sequence[Answer]) -> list[str]:
@@ -517,7 +552,7 @@ def _conflicts(answers: Sequence[Answer]) -> list[str]:
 def record_by_hand(folder: str | os.PathLike, vin: str, decision: str, changes: str, by: str,
                    ledger: str | os.PathLike | None = None, name: str = "") -> PlaqueState:
     """Record an answer the owner gave outside the form (phone, reply, paper)."""
-    batch, ledger_path = _open(folder, ledger)
+    batch, ledger_path = open_batch_and_ledger(folder, ledger)
     row = batch.row(vin) or next((r for r in batch.rows if r.vin.endswith(vin[-7:])
                                   and len(vin) == 7), None)
     if row is None:
@@ -537,7 +572,7 @@ def record_by_hand(folder: str | os.PathLike, vin: str, decision: str, changes: 
         led.record_answers(batch.batch_id, [e])
         issues = _issues(batch, led, ledger_path)
         history = led.events(batch_id=batch.batch_id)
-    states = _states(batch, issues, history)
+    states = plaque_states(batch, issues, history)
     atomic_write_bytes(batch.folder / APPROVALS, approvals_csv(states))
     write_history(batch.folder, history)
     if row.vin in before and decision != APPROVED:
@@ -572,9 +607,9 @@ def _release_template(batch: BatchFolder, template):
 def release(folder: str | os.PathLike, ledger: str | os.PathLike | None = None,
             template: str | os.PathLike | None = None) -> ReleaseResult:
     """Write <batch>/released/ with only the approved, verified plaques (swapped in whole)."""
-    batch, ledger_path = _open(folder, ledger)
+    batch, ledger_path = open_batch_and_ledger(folder, ledger)
     issues, events = _load(batch, ledger_path)
-    states = _states(batch, issues, events)
+    states = plaque_states(batch, issues, events)
     tpl = _release_template(batch, template)
     try:
         composer = Composer.prepare(tpl)

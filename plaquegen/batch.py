@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from .batchdir import (RELEASED, BatchInfo, ManifestRow, batch_name, clear_incomplete,
+from .batchdir import (OWNERS, RELEASED, owners_csv, BatchInfo, ManifestRow, batch_name, clear_incomplete,
                        file_sha256, keep_template, kept_template, mark_incomplete, read_info,
                        read_manifest, rejects_csv, template_identity, write_history, write_info)
 from .clock import utc_now
@@ -238,6 +238,7 @@ def _make(plan: BatchPlan, opts: BatchOptions, ledger: Ledger,
         timings["plaques+sheets"] = time.perf_counter() - t1
         t2 = time.perf_counter()
         atomic_write_bytes(folder / "rejects.csv", rejects_csv(plan.rejects))
+        atomic_write_bytes(folder / OWNERS, owners_csv(plan.numbered))
         finish(folder, plan.template, batch_id, created, rows, sheets, len(plan.rejects),
                plan.orderfile.lines_read, (DRAFT_NOTE,))
         _remove_stale(folder, rows, [s.file for s in sheets], ctx.formats, opts.previews)

@@ -33,11 +33,13 @@ __all__ = ["BatchDirError", "ManifestRow", "BatchInfo", "BatchFolder", "MANIFEST
            "plaque_stem", "batch_name", "open_batch", "mark_incomplete", "clear_incomplete",
            "incomplete_reason", "write_info", "read_info", "write_history", "read_history",
            "keep_template", "kept_template", "template_identity", "batch_folders", "file_sha256",
-           "read_inside"]
+           "read_inside", "owners_csv", "read_owners"]
 
 ENGRAVE, SHEETS, PROOFS, RELEASED, TEMPLATE_DIR = "engrave", "sheets", "proofs", "released", "template"
 MANIFEST, REJECTS, JOBSHEET, APPROVALS = "manifest.csv", "rejects.csv", "job-sheet.pdf", "approvals.csv"
 INCOMPLETE, BATCH_JSON, HISTORY = "INCOMPLETE.txt", "batch.json", "history.jsonl"
+OWNERS, OUTBOX = "owners.csv", "outbox"
+OWNER_FIELDS = ("vin", "order_id", "name", "email", "country", "language")
 
 
 class BatchDirError(PlaquegenError):
@@ -155,6 +157,22 @@ def read_inside(folder: Path, rel: str) -> bytes | None:
         return p.read_bytes()
     except OSError:
         return None
+
+
+def owners_csv(numbered) -> bytes:
+    """owners.csv: how to reach each plaque's owner (for ``plaquegen send``)."""
+    return csv_bytes(OWNER_FIELDS, [
+        (n.vin, sheet_cell(n.order.order_id), sheet_cell(n.order.name), sheet_cell(n.order.email),
+         n.order.country, n.order.language) for n in sorted(numbered, key=lambda n: n.number)])
+
+
+def read_owners(folder: Path) -> dict[str, dict]:
+    """VIN -> the owners.csv row (empty when the batch has none)."""
+    try:
+        return {r["vin"]: {k: unsheet_cell(v or "") for k, v in r.items()}
+                for r in read_csv(folder / OWNERS)}
+    except (OSError, UnicodeDecodeError, csv.Error, KeyError):
+        return {}
 
 
 # ------------------------------------------------------------ identity: batch.json

@@ -387,26 +387,49 @@ def _state_counts(states) -> str:
 
 @main.command()
 @BATCH_DIR_ARG
-@click.argument("pdfs", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.argument("inputs", nargs=-1, type=click.Path(exists=True, path_type=Path))
 @APPROVAL_LEDGER_OPT
-def approvals(batch_dir, pdfs, ledger) -> None:
-    """Read returned proofs (PDF files or folders) and record the owners' answers.
+@click.option("--imap", "imap_url", metavar="imaps://HOST[:PORT]/FOLDER",
+              help="Also read the replies in this mailbox (IMAP over TLS; only messages not "
+                   "processed before; marked processed afterwards).")
+@click.option("--imap-user", help="IMAP login; the password comes from $PLAQUEGEN_IMAP_PASSWORD.")
+@click.option("--ca-file", type=click.Path(dir_okay=False, path_type=Path),
+              help="Also trust this CA certificate (a server with its own certificate).")
+def approvals(batch_dir, inputs, ledger, imap_url, imap_user, ca_file) -> None:
+    """Read the owners' answers and record them.
 
+    INPUTS: returned proofs as PDF files, folders (recursively), .zip, .eml or .mbox files.
+    Every file is accounted for: recorded, refused with the reason, or not a proof.
     Writes BATCH_DIR/approvals.csv. Exit 3 if any file was refused, 4 if an answer took a
     released plaque back (released/ is rebuilt at once without it).
     """
     from .approvals import REFUSED, record_approvals
     from .errors import EXIT_ATTENTION, EXIT_REFUSED
+    from .inbox import imap_fetch, imap_mark_done
 
-    result = record_approvals(batch_dir, pdfs, ledger)
+    if not inputs and not imap_url:
+        raise click.UsageError("give the returned files or folders, or --imap URL.")
+    fetched = imap_fetch(imap_url, user=imap_user, ca_file=ca_file) if imap_url else None
+    if fetched is not None and fetched.note:
+        click.echo(f"Note: {fetched.note}")
+    if not inputs and fetched is not None and not fetched.items:
+        click.echo(f"No new answers in {_cut(imap_url, 80)}.")
+        return
+    result = record_approvals(batch_dir, inputs, ledger, fetched.items if fetched else ())
+    if fetched is not None and fetched.items:
+        marked = imap_mark_done(fetched.handle, ca_file=ca_file)
+        click.echo(f"{marked} message(s) in {_cut(imap_url, 80)} marked as processed.")
     refused = 0
     for a in result.answers:
-        # Everything here comes from PDFs owners sent back: printable characters only.
+        # Everything here comes from files owners sent back: printable characters only.
         who = _cut(f"{a.label or a.number}  {a.vin}", 40) if a.vin else "-"
-        name = _cut(a.file.name, 60)
+        name = _cut(str(a.file), 80)
         if a.outcome == REFUSED:
             refused += 1
             click.echo(f"{name}: REFUSED ({who}): {_cut(a.reason, 300)}.", err=True)
+            continue
+        if not a.vin:
+            click.echo(f"{name}: {a.outcome}: {_cut(a.reason, 200)}")
             continue
         extra = f": {_cut(a.changes.replace(chr(10), ' / '), 60)}" if a.changes else ""
         by = f" by {_cut(a.name, 60)}" if a.name else ""
@@ -425,6 +448,56 @@ def approvals(batch_dir, pdfs, ledger) -> None:
                    "tell the shop before it engraves.", err=True)
         sys.exit(EXIT_ATTENTION)
     sys.exit(EXIT_REFUSED if refused else 0)
+
+
+@main.command()
+@BATCH_DIR_ARG
+@APPROVAL_LEDGER_OPT
+@click.option("--from", "sender", envvar="PLAQUEGEN_FROM", required=True,
+              help="Sender address (or $PLAQUEGEN_FROM).")
+@click.option("--from-name", default="", help="Sender name shown to owners.")
+@click.option("--smtp", metavar="HOST[:PORT]",
+              help="Send through this server (STARTTLS when offered). Without it: write "
+                   "BATCH_DIR/outbox/*.eml and send nothing.")
+@click.option("--smtp-ssl", is_flag=True, help="Implicit TLS (port 465) instead of STARTTLS.")
+@click.option("--smtp-user", help="SMTP login; the password comes from $PLAQUEGEN_SMTP_PASSWORD.")
+@click.option("--ca-file", type=click.Path(dir_okay=False, path_type=Path),
+              help="Also trust this CA certificate.")
+@click.option("--again", multiple=True, metavar="VIN", help="Send this plaque's proof again.")
+@click.option("--remind", is_flag=True, help="Remind the owners who have not answered.")
+@click.option("--after", "after_days", type=click.FloatRange(0), default=7.0, show_default=True,
+              help="With --remind: days since the proof was sent.")
+def send(batch_dir, ledger, sender, from_name, smtp, smtp_ssl, smtp_user, ca_file, again, remind,
+         after_days) -> None:
+    """Mail each owner their proof (or a reminder), in their language.
+
+    A re-run sends only what was not sent yet. Exit 3 if a message could not be sent or
+    an order has no address (listed as "deliver by hand").
+    """
+    from .errors import EXIT_REFUSED
+    from .owners import send_proofs
+
+    report = send_proofs(batch_dir, sender=sender, sender_name=from_name, ledger=ledger,
+                         smtp=smtp, ssl=smtp_ssl, user=smtp_user, again=again, remind=remind,
+                         after_days=after_days, ca_file=str(ca_file) if ca_file else None)
+    what = "reminder(s)" if remind else "proof(s)"
+    for vin, to, mid in report.sent:
+        click.echo(f"sent {vin} -> {_cut(to, 60)}  {_cut(mid, 80)}")
+    for path in report.written:
+        click.echo(f"written {path}")
+    for vin, to, reason in report.failed:
+        click.echo(f"FAILED {vin} -> {_cut(to, 60)}: {_cut(reason, 200)}", err=True)
+    for vin, why in report.by_hand:
+        click.echo(f"deliver by hand: {vin}: {_cut(why, 200)}", err=True)
+    if smtp:
+        click.echo(f"\nBatch {report.batch_id}: {len(report.sent)} {what} sent, "
+                   f"{len(report.failed)} failed, {len(report.by_hand)} to deliver by hand, "
+                   f"{report.skipped} not due.")
+    else:
+        click.echo(f"\nBatch {report.batch_id}: {len(report.written)} {what} written to the "
+                   f"outbox (nothing sent), {len(report.by_hand)} to deliver by hand, "
+                   f"{report.skipped} not due.")
+    sys.exit(EXIT_REFUSED if report.failed or report.by_hand else 0)
 
 
 @main.command()

@@ -774,7 +774,7 @@ def guess_plaque(pdf_bytes: bytes) -> tuple[str | None, str | None]:
     labels, in English or German). (None, None) for a scan without text or a
     file that cannot be read.
     """
-    from .proof import STRINGS
+    from .proofstrings import STRINGS
 
     try:
         with quiet():

@@ -39,6 +39,7 @@ from typing import Sequence
 
 from .errors import PlaquegenError
 from .files import atomic_write_bytes, safe_name
+from .proofstrings import GERMAN_COUNTRIES, STRINGS, language_for
 
 __all__ = ["MailError", "SendResult", "mail_language", "check_address", "build_message",
            "write_outbox", "send_messages", "message_bytes", "LANGUAGES", "PASSWORD_ENV",
@@ -46,7 +47,6 @@ __all__ = ["MailError", "SendResult", "mail_language", "check_address", "build_m
 
 PASSWORD_ENV = "PLAQUEGEN_SMTP_PASSWORD"
 LANGUAGES = ("de", "en")
-GERMAN_COUNTRIES = frozenset({"DE", "AT", "CH", "LI"})
 HEADER_BATCH = "X-Plaquegen-Batch"
 HEADER_VIN = "X-Plaquegen-VIN"
 HEADER_KIND = "X-Plaquegen-Kind"  # "proof" or "reminder"
@@ -81,20 +81,10 @@ class SendResult:
 # ---------------------------------------------------------------------------
 # Language and texts.
 
-def mail_language(language: str | None, country: str | None) -> str:
-    """The owner's language: the order's ``language`` if given, else by ``country``.
-
-    Same rule as the proof (:func:`plaquegen.proof.proof_language`): 'de' when
-    the language starts with 'de' or, without a language, the country is
-    German-speaking; 'en' otherwise.
-    """
-    lang = (language or "").strip().lower()
-    if lang:
-        return "de" if lang.startswith("de") else "en"
-    return "de" if (country or "").strip().upper() in GERMAN_COUNTRIES else "en"
+mail_language = language_for  # one rule for the proof and the mail
 
 
-# The form's labels are quoted exactly as the proof prints them (proof.STRINGS).
+# The form's labels are quoted exactly as the proof prints them (proofstrings.STRINGS).
 _TEXT = {
     "en": {
         "subject": "Proof of your plaque {label} \u2013 please approve",
@@ -152,7 +142,6 @@ _TEXT = {
 
 
 def _proof_labels(lang: str) -> tuple[str, str]:
-    from .proof import STRINGS
 
     t = STRINGS[lang]
     return t["approve"], t["changes"].split("(")[0].rstrip(" :")

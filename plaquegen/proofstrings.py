@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from .records import Numbered
 
-__all__ = ["STRINGS", "LANGUAGES", "GERMAN_COUNTRIES", "LETTER_COUNTRIES", "proof_language",
+__all__ = ["STRINGS", "LANGUAGES", "GERMAN_COUNTRIES", "LETTER_COUNTRIES", "proof_language", "language_for",
            "letter_paper", "format_int", "format_scale"]
 
 LETTER_COUNTRIES = frozenset({"US", "CA"})
-GERMAN_COUNTRIES = frozenset({"DE", "AT", "CH"})
+GERMAN_COUNTRIES = frozenset({"DE", "AT", "CH", "LI"})
 
 STRINGS: dict[str, dict[str, str]] = {
     "en": {
@@ -84,13 +84,17 @@ STRINGS: dict[str, dict[str, str]] = {
 LANGUAGES = tuple(STRINGS)
 
 
-def proof_language(numbered: Numbered) -> str:
-    """'de' when the order's language starts with 'de', or (no language) the country is DE/AT/CH."""
-    order = numbered.order
-    lang = (order.language or "").strip().lower()
+def language_for(language: str | None, country: str | None) -> str:
+    """The owner's language, for the proof and the mail alike: 'de' when the order's language
+    starts with 'de', or (no language) the country is German-speaking; else 'en'."""
+    lang = (language or "").strip().lower()
     if lang:
         return "de" if lang.startswith("de") else "en"
-    return "de" if (order.country or "").strip().upper() in GERMAN_COUNTRIES else "en"
+    return "de" if (country or "").strip().upper() in GERMAN_COUNTRIES else "en"
+
+
+def proof_language(numbered: Numbered) -> str:
+    return language_for(numbered.order.language, numbered.order.country)
 
 
 def letter_paper(numbered: Numbered) -> bool:

@@ -392,7 +392,7 @@ def test_fatal_problems_are_one_sentence(made, tmp_path):
     shutil.copytree(folder, elsewhere / BATCH)
     with pytest.raises(ApprovalError, match="does not exist"):
         batch_status(elsewhere / BATCH)
-    with pytest.raises(ApprovalError, match="no PDF files"):
+    with pytest.raises(ApprovalError, match="no files were found"):
         record_approvals(folder, [])
 
 

@@ -83,7 +83,7 @@ def test_message_has_proof_byte_for_byte_and_owner_language(batch_owners):
 def test_mail_language_is_the_proofs_language(batch_owners):
     from pypdf import PdfReader
 
-    from plaquegen.proof import STRINGS
+    from plaquegen.proofstrings import STRINGS
 
     _, found = batch_owners
     for o in found:
