@@ -37,8 +37,9 @@ three passes:
    so ``width="96px"`` (or unitless 96) is 25.4 mm and ``width="10mm"`` 10 mm.
    Arcs become cubics (at most 45° each) in their local coordinates *before*
    the matrix is applied (svgelements' arc transform is wrong under skew, so
-   ``reify`` is off), quadratics are raised to cubics exactly, zero-length
-   segments are dropped, ``visibility:hidden`` and fully
+   ``reify`` is off); everything is drawn through geometry's one pen
+   (quadratics raised to cubics exactly, zero-length segments dropped at
+   ``geometry.PRECISION``); ``visibility:hidden`` and fully
    transparent elements are dropped.
 
 Modes: ``"fill"`` (engraved as filled areas) keeps filled elements and closes
@@ -61,7 +62,7 @@ import defusedxml.ElementTree as DET
 import svgelements as se
 
 from .errors import PlaquegenError
-from .geometry import Bounds, Path, bounds_of, fit_matrix
+from .geometry import Bounds, Path, PathPen, bounds_of, fit_matrix, same_point
 
 __all__ = ["ArtworkError", "Artwork", "load_artwork", "fit_artwork",
            "MAX_BYTES", "MAX_ELEMENTS", "MAX_EXPANDED", "MAX_DEPTH", "MAX_COORD", "MAX_NUMBERS"]
@@ -734,80 +735,61 @@ def _mapper(shape, name: str):
     return pt
 
 
-EPS = 1e-9  # mm: points closer than this are the same point (zero-length segments)
-
-
-def _same(p: tuple[float, float], q: tuple[float, float]) -> bool:
-    return abs(p[0] - q[0]) <= EPS and abs(p[1] - q[1]) <= EPS
-
-
 def _convert(shape, name: str, close: bool) -> tuple:
-    """svgelements shape -> our absolute M/L/C/Z command tuple in mm."""
+    """svgelements shape -> our absolute M/L/C/Z command tuple in mm, cleaned.
+
+    Drawn through :class:`~plaquegen.geometry.PathPen` (which raises
+    quadratics to cubics, closes every contour when ``close`` and cleans at
+    geometry.PRECISION); only SVG's own rules are decided here.
+    """
     try:
         seglist = list(shape.segments(transformed=False))
     except Exception as e:
         raise ArtworkError(f"{name}: has malformed shape data that cannot be read in "
                            f"{_describe(shape)} ({_detail(e)}).") from None
     pt = _mapper(shape, name)
-    out: list[tuple] = []
-    sub: list[tuple] = []
+    pen = PathPen(close=close)
     start = cur = None
-
-    def finish(closed: bool):
-        nonlocal sub
-        if len(sub) > 1:  # a sub-path needs at least one drawing segment
-            if sub[-1][0] == "L" and _same((sub[-1][1], sub[-1][2]), start) and (closed or close):
-                sub.pop()  # explicit return to start duplicates Z
-            if len(sub) > 1:
-                out.extend(sub)
-                if closed or close:
-                    out.append(("Z",))
-        sub = []
+    moved = False  # a contour is open in the pen
 
     for seg in seglist:
         if isinstance(seg, se.Move):
-            finish(False)
             start = cur = pt(seg.end)
-            sub = [("M", *cur)]
+            pen.moveTo(cur)
+            moved = True
             continue
         if cur is None:  # drawing before any move: start at the segment's start
             if getattr(seg, "start", None) is None:
                 continue
             start = cur = pt(seg.start)
-            sub = [("M", *cur)]
-        if isinstance(seg, se.Close):
-            finish(True)
+        if not moved:  # first drawing, or a command after Z: starts at the sub-path's start
+            pen.moveTo(start)
             cur = start
-            sub = [("M", *start)]  # a command after Z starts at the sub-path's start
+            moved = True
+        if isinstance(seg, se.Close):
+            pen.closePath()
+            cur = start
+            moved = False
             continue
         end = pt(seg.end)
         if isinstance(seg, se.Line):
-            if not _same(end, cur):
-                sub.append(("L", *end))
+            pen.lineTo(end)
         elif isinstance(seg, se.CubicBezier):
-            c1, c2 = pt(seg.control1), pt(seg.control2)
-            if not (_same(c1, cur) and _same(c2, cur) and _same(end, cur)):
-                sub.append(("C", *c1, *c2, *end))
+            pen.curveTo(pt(seg.control1), pt(seg.control2), end)
         elif isinstance(seg, se.QuadraticBezier):
-            q = pt(seg.control)  # degree elevation is exact and commutes with the matrix
-            if not (_same(q, cur) and _same(end, cur)):
-                sub.append(("C", cur[0] + 2 / 3 * (q[0] - cur[0]), cur[1] + 2 / 3 * (q[1] - cur[1]),
-                            end[0] + 2 / 3 * (q[0] - end[0]), end[1] + 2 / 3 * (q[1] - end[1]),
-                            *end))
+            pen.qCurveTo(pt(seg.control), end)  # degree elevation is exact and commutes with the matrix
         elif isinstance(seg, se.Arc):
-            if _same(end, cur):
+            if same_point(end, cur):
                 continue  # an arc to its own start draws nothing (SVG spec)
             if not seg.rx or not seg.ry:
-                sub.append(("L", *end))  # zero radius: a straight line (SVG spec)
+                pen.lineTo(end)  # zero radius: a straight line (SVG spec)
             else:
                 n = max(1, math.ceil(abs(seg.sweep) / (math.pi / 4) - 1e-9))
                 curves = list(seg.as_cubic_curves(n))
                 for k, cb in enumerate(curves):
-                    c1, c2 = pt(cb.control1), pt(cb.control2)
                     e = end if k == len(curves) - 1 else pt(cb.end)
-                    sub.append(("C", *c1, *c2, *e))
+                    pen.curveTo(pt(cb.control1), pt(cb.control2), e)
         else:  # unknown segment type: be explicit rather than silently wrong
             raise ArtworkError(f"{name}: has an unsupported path segment ({type(seg).__name__}).")
         cur = end
-    finish(False)
-    return tuple(out)
+    return pen.path().segs

@@ -9,34 +9,50 @@ the same vocabulary as a fontTools pen:
 * ``("Z",)``                          close the current sub-path
 
 Coordinates are millimetres, y pointing down (SVG convention), origin at the
-plate's top-left corner. Quadratics and arcs are converted to cubics by
-whoever builds a Path, so every consumer (SVG writer, PDF proof, length
-measure) handles only these four commands. ``Path.draw(pen)`` replays a path
-into any object with the fontTools pen methods (moveTo, lineTo, curveTo,
-closePath, endPath), so one geometry feeds every backend.
+plate's top-left corner. ``Path.draw(pen)`` replays a path into any fontTools
+pen, so one geometry feeds every backend.
+
+Building paths, in one place:
+
+* :class:`PathPen` is the one recording pen. It is a fontTools ``BasePen``, so
+  quadratics (TrueType) are raised to cubics, super-Béziers split and
+  TrueType's on-curve-less contours resolved by fontTools, once, for every
+  producer: artwork (designer SVG) and glyphs (outline fonts, Hershey strokes)
+  both draw through it. ``PathPen(close=True)`` closes every contour (filled
+  shapes). ``pen.path()`` gives the cleaned :class:`Path`.
+* :data:`PRECISION` (mm) is the model's one resolution: two points that agree
+  to within half of it on both axes are the same point. Glyph outlines are
+  quantised to it.
+* :func:`clean_segs` is the one cleaner: it drops segments that draw nothing at
+  that precision (they would burn a dot twice), a closing ``L`` back to the
+  sub-path's start (``Z`` draws it), and sub-paths left drawing nothing.
+
+Writers round to their own file format afterwards (SVG: 0.001 mm) and skip
+what that rounding alone collapses (svgout.path_data).
 """
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Iterable, Protocol, Sequence
+from typing import Iterable, Sequence
 
 from fontTools.misc.bezierTools import calcCubicArcLength, calcCubicBounds
+from fontTools.pens.basePen import AbstractPen, BasePen
+
+__all__ = ["Seg", "Matrix", "Pen", "PRECISION", "Bounds", "Path", "PathPen", "RecordingPathPen",
+           "same_point", "clean_segs", "transform_segs", "split_subpaths", "segs_bounds",
+           "segs_length", "segs_end", "bounds_of", "fit_matrix", "rounded_rect", "LAYER_ORDER",
+           "Layer", "Plaque", "order_paths"]
 
 Seg = tuple  # ("M", x, y) | ("L", x, y) | ("C", x1, y1, x2, y2, x, y) | ("Z",)
 Matrix = tuple[float, float, float, float, float, float]  # SVG (a, b, c, d, e, f)
+Pen = AbstractPen  # any fontTools pen: what Path.draw replays into
 
-
-
-class Pen(Protocol):
-    """The fontTools pen protocol, as much of it as plaquegen uses."""
-
-    def moveTo(self, pt: tuple[float, float]) -> None: ...
-    def lineTo(self, pt: tuple[float, float]) -> None: ...
-    def curveTo(self, *pts: tuple[float, float]) -> None: ...
-    def closePath(self) -> None: ...
-    def endPath(self) -> None: ...
+#: The model's resolution in mm (0.1 µm, far below any laser's spot): points that
+#: agree to within half of it on both axes are one point. Used by clean_segs and
+#: by the glyph quantiser; output files round coarser (SVG: 0.001 mm).
+PRECISION = 1e-4
 
 
 @dataclass(frozen=True)
@@ -254,74 +270,147 @@ def rounded_rect(x: float, y: float, w: float, h: float, r: float) -> Path:
     """A closed rectangle with circular corners of radius r (mm), clockwise on screen."""
     r = max(0.0, min(r, w / 2, h / 2))
     if r == 0:
-        return Path((("M", x, y), ("L", x + w, y), ("L", x + w, y + h), ("L", x, y + h), ("Z",)))
+        return Path(clean_segs((("M", x, y), ("L", x + w, y), ("L", x + w, y + h), ("L", x, y + h),
+                                ("Z",))))
     k = 0.5522847498 * r  # cubic approximation of a quarter circle
     x1, y1 = x + w, y + h
-    return Path((
+    return Path(clean_segs((  # a side as long as the corners leave nothing of is dropped
         ("M", x + r, y),
         ("L", x1 - r, y), ("C", x1 - r + k, y, x1, y + r - k, x1, y + r),
         ("L", x1, y1 - r), ("C", x1, y1 - r + k, x1 - r + k, y1, x1 - r, y1),
         ("L", x + r, y1), ("C", x + r - k, y1, x, y1 - r + k, x, y1 - r),
         ("L", x, y + r), ("C", x, y + r - k, x + r - k, y, x + r, y),
         ("Z",),
-    ))
+    )))
 
 
-class RecordingPathPen:
-    """A fontTools pen that records what is drawn into our command tuples.
+def same_point(p: Sequence[float], q: Sequence[float], precision: float = PRECISION) -> bool:
+    """True when p and q agree to within half of ``precision`` on both axes.
 
-    Quadratic curves (TrueType glyphs) are raised to cubics, so consumers only
-    ever see M/L/C/Z.
+    ``precision`` is in the points' units (mm by default). Points on a grid of
+    that step are the same only when equal; ``precision=0`` means exactly equal.
+    """
+    h = precision / 2
+    return abs(p[0] - q[0]) <= h and abs(p[1] - q[1]) <= h
+
+
+def clean_segs(segs: Iterable[Seg], precision: float = PRECISION) -> tuple[Seg, ...]:
+    """The one cleaner: the same drawing without what burns nothing or twice.
+
+    Drops (at ``precision``, in the commands' units, see :func:`same_point`):
+    L/C segments whose points all coincide with the current point (compared to
+    the last point kept, so a chain of tiny steps cannot drift away), a closing
+    ``L`` back to the sub-path's start (``Z`` draws that line), a ``Z`` with
+    nothing to close, and sub-paths left drawing nothing (a lone ``M``, ``M Z``).
+    A command after ``Z`` without its own ``M`` gets one at the sub-path's start.
+    Kept commands are the input tuples themselves (values untouched).
+    """
+    out: list[Seg] = []
+    sub: list[Seg] = []
+    start: tuple = ()
+    cur: tuple = ()
+
+    def finish(closed: bool) -> None:
+        if len(sub) > 1:
+            if closed:
+                last = sub[-1]
+                if last[0] == "L" and same_point((last[1], last[2]), start, precision):
+                    sub.pop()  # the explicit line back to the start duplicates Z
+                out.extend(sub)
+                out.append(("Z",))
+            else:
+                out.extend(sub)
+        sub.clear()
+
+    for s in segs:
+        op = s[0]
+        if op == "M":
+            finish(False)
+            start = cur = (s[1], s[2])
+            sub.append(s)
+        elif op == "Z":
+            if not sub:
+                continue
+            finish(True)
+            cur = start
+        else:
+            if not sub:
+                if not start:
+                    raise ValueError("a path must start with M, got %r" % (s,))
+                sub.append(("M", *start))
+                cur = start
+            if all(same_point((s[i], s[i + 1]), cur, precision) for i in range(1, len(s), 2)):
+                continue  # draws nothing at this precision
+            sub.append(s)
+            cur = (s[-2], s[-1])
+    finish(False)
+    return tuple(out)
+
+
+class PathPen(BasePen):
+    """The one recording pen: whatever is drawn into it becomes our M/L/C/Z commands.
+
+    A fontTools ``BasePen``: ``qCurveTo`` (raised to cubics), super-Bézier
+    ``curveTo``, TrueType contours without on-curve points and components (with
+    a ``glyphSet``) are handled by fontTools. Points are taken as given (mm for
+    every Path; glyphs record font units and scale later). ``close=True``
+    closes every contour, whatever the source says (filled shapes): ``endPath``
+    and a ``moveTo`` that interrupts a contour act as ``closePath``. A line or
+    curve after ``closePath`` without ``moveTo`` starts again at the contour's
+    start (SVG semantics). ``segs`` holds the commands as recorded;
+    :meth:`path` returns them cleaned by :func:`clean_segs`.
     """
 
-    def __init__(self) -> None:
+    skipMissingComponents = False  # a missing component is a broken font: say so
+
+    def __init__(self, glyphSet=None, close: bool = False) -> None:
+        super().__init__(glyphSet)
+        self.close = close
         self.segs: list[Seg] = []
-        self._cur = (0.0, 0.0)
-        self._start = (0.0, 0.0)
+        self._open = False
+        self._start: tuple[float, float] | None = None
 
-    def moveTo(self, pt):
-        self.segs.append(("M", float(pt[0]), float(pt[1])))
-        self._cur = self._start = (pt[0], pt[1])
+    def _moveTo(self, pt) -> None:
+        if self._open:
+            self._endPath()
+        self._start = (float(pt[0]), float(pt[1]))
+        self.segs.append(("M", *self._start))
+        self._open = True
 
-    def lineTo(self, pt):
-        if (pt[0], pt[1]) != self._cur:  # zero-length segments double-burn
-            self.segs.append(("L", float(pt[0]), float(pt[1])))
-        self._cur = (pt[0], pt[1])
+    def _reopen(self) -> None:
+        if not self._open:
+            if self._start is None:
+                raise ValueError("a pen's contour must start with moveTo")
+            self.segs.append(("M", *self._start))
+            self._open = True
 
-    def curveTo(self, *pts):
-        if len(pts) == 3:
-            (x1, y1), (x2, y2), (x, y) = pts
-            self.segs.append(("C", float(x1), float(y1), float(x2), float(y2), float(x), float(y)))
-            self._cur = (x, y)
-        else:  # fontTools decomposes super-beziers via the base pen; keep it simple
-            raise ValueError("curveTo with %d points is not supported" % len(pts))
+    def _lineTo(self, pt) -> None:
+        self._reopen()
+        self.segs.append(("L", float(pt[0]), float(pt[1])))
 
-    def qCurveTo(self, *pts):
-        # Decompose TrueType implied on-curve points, then elevate each quad.
-        from fontTools.pens.basePen import decomposeQuadraticSegment
+    def _curveToOne(self, pt1, pt2, pt3) -> None:
+        self._reopen()
+        self.segs.append(("C", float(pt1[0]), float(pt1[1]), float(pt2[0]), float(pt2[1]),
+                          float(pt3[0]), float(pt3[1])))
 
-        if pts[-1] is None:
-            raise ValueError("closed quadratic contours without on-curve points are not supported")
-        for (cx, cy), (x, y) in decomposeQuadraticSegment(pts):
-            x0, y0 = self._cur
-            self.segs.append(("C", x0 + 2 / 3 * (cx - x0), y0 + 2 / 3 * (cy - y0),
-                              x + 2 / 3 * (cx - x), y + 2 / 3 * (cy - y), float(x), float(y)))
-            self._cur = (x, y)
+    def _closePath(self) -> None:
+        if self._open:
+            self.segs.append(("Z",))
+            self._open = False
 
-    def closePath(self):
-        if self.segs and self.segs[-1][0] == "L" and (self.segs[-1][1], self.segs[-1][2]) == self._start:
-            self.segs.pop()  # explicit return to start duplicates Z
-        self.segs.append(("Z",))
-        self._cur = self._start
+    def _endPath(self) -> None:
+        if self.close:
+            self._closePath()
+        self._open = False
 
-    def endPath(self):
-        pass
+    def path(self, fill_rule: str = "nonzero", precision: float = PRECISION) -> Path:
+        """What was drawn as a cleaned Path (an unfinished contour is ended first)."""
+        if self._open:
+            self._endPath()
+        return Path(clean_segs(self.segs, precision), fill_rule)
 
-    def addComponent(self, glyphName, transformation):  # pragma: no cover - fonts decompose
-        raise NotImplementedError
 
-    def path(self, fill_rule: str = "nonzero") -> Path:
-        return Path(tuple(self.segs), fill_rule)
+RecordingPathPen = PathPen  # the former name
 
 
 # Layer names in the order a laser must run them: engrave, then score, then cut.

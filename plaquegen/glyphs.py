@@ -30,7 +30,7 @@ import unicodedata
 from dataclasses import dataclass
 
 from .errors import PlaquegenError
-from .geometry import Bounds, Path, RecordingPathPen, segs_bounds, split_subpaths
+from .geometry import PRECISION, Bounds, Path, PathPen, clean_segs, segs_bounds
 
 try:  # HarfBuzz shaping (GPOS kerning, mark positioning); optional at import time
     import uharfbuzz as _hb
@@ -39,8 +39,8 @@ except ImportError:  # pragma: no cover - exercised only where uharfbuzz is miss
 
 __all__ = ["FontError", "TextRun", "TextFont", "load_font", "fit_text", "ROUND_DIGITS"]
 
-#: Output coordinates are rounded to this many decimals of a millimetre (0.1 µm).
-ROUND_DIGITS = 4
+#: Output coordinates are rounded to this many decimals of a millimetre: geometry.PRECISION.
+ROUND_DIGITS = round(-math.log10(PRECISION))
 _QUANTUM = 10.0 ** -ROUND_DIGITS
 _DIV = 10.0 ** ROUND_DIGITS
 _CACHE_MAX = 20000  # placed glyph paths kept per font (a batch needs a few hundred)
@@ -94,35 +94,17 @@ def _make_glyph(segs: tuple, advance: float) -> _Glyph:
 
 
 def _quantize(segs: tuple, s: float) -> tuple:
-    """Scale glyph commands by s into integer multiples of the output quantum.
+    """Scale glyph commands by s into integer multiples of the output quantum (PRECISION).
 
-    Segments that the rounding collapses to a point are dropped, and so are
-    sub-paths left drawing nothing (tiny text), so no zero-length segment is
-    ever emitted. Integers translate exactly: a glyph is quantized once per size.
+    Then the one cleaner, at one quantum: segments the rounding collapses to a
+    point and sub-paths left drawing nothing (tiny text) are dropped, so no
+    zero-length segment is ever emitted. Integers translate exactly: a glyph is
+    quantized once per size.
     """
     q = s / _QUANTUM
     r = round
-    out: list[tuple] = []
-    sub: list[tuple] = []
-    cur = (0, 0)
-    for seg in segs:
-        op = seg[0]
-        if op == "M":
-            if any(x[0] != "M" and x[0] != "Z" for x in sub):
-                out.extend(sub)
-            cur = (r(seg[1] * q), r(seg[2] * q))
-            sub = [("M", *cur)]
-        elif op == "Z":
-            sub.append(seg)
-        else:
-            pts = [r(v * q) for v in seg[1:]]
-            if all((pts[i], pts[i + 1]) == cur for i in range(0, len(pts), 2)):
-                continue  # collapsed to a point by rounding
-            sub.append((op, *pts))
-            cur = (pts[-2], pts[-1])
-    if any(x[0] != "M" and x[0] != "Z" for x in sub):
-        out.extend(sub)
-    return tuple(out)
+    return clean_segs(tuple(seg if seg[0] == "Z" else (seg[0], *(r(v * q) for v in seg[1:]))
+                            for seg in segs), precision=1)
 
 
 def _emit(isegs: tuple, ox: int, oy: int) -> tuple:
@@ -307,54 +289,14 @@ class OutlineFont(TextFont):
         return g
 
     def _record(self, gid: int) -> _Glyph:
-        from fontTools.pens.basePen import decomposeSuperBezierSegment
-        from fontTools.pens.recordingPen import DecomposingRecordingPen
+        from fontTools.pens.transformPen import TransformPen
 
         name = self._order[gid]
-        rec = DecomposingRecordingPen(self._glyphset)
-        self._glyphset[name].draw(rec)
-        pen = RecordingPathPen()
-        open_ = False
-
-        def f(p):
-            return (float(p[0]), -float(p[1]))  # y down
-
-        for op, args in rec.value:
-            if op == "moveTo":
-                if open_:
-                    pen.closePath()  # filled outlines are closed whatever the font says
-                pen.moveTo(f(args[0]))
-                open_ = True
-            elif op == "lineTo":
-                pen.lineTo(f(args[0]))
-            elif op == "curveTo":
-                pts = [f(p) for p in args]
-                if len(pts) == 3:
-                    pen.curveTo(*pts)
-                else:
-                    for seg in decomposeSuperBezierSegment(pts):
-                        pen.curveTo(*seg)
-            elif op == "qCurveTo":
-                if args[-1] is None:  # a TrueType contour with no on-curve point
-                    pts = [f(p) for p in args[:-1]]
-                    start = ((pts[-1][0] + pts[0][0]) / 2, (pts[-1][1] + pts[0][1]) / 2)
-                    pen.moveTo(start)
-                    pen.qCurveTo(*pts, start)
-                    open_ = True
-                else:
-                    pen.qCurveTo(*[f(p) for p in args])
-            elif op in ("closePath", "endPath"):
-                if open_:
-                    pen.closePath()
-                open_ = False
-        if open_:
-            pen.closePath()
-        # A contour that is only "M ... Z" draws nothing: drop it.
-        segs = []
-        for sp in split_subpaths(pen.segs):
-            if any(s[0] in "LC" for s in sp):
-                segs.extend(sp)
-        return _make_glyph(tuple(segs), self._hmtx[name][0])
+        # Filled outlines are closed whatever the font says; y flipped to point down.
+        pen = PathPen(self._glyphset, close=True)
+        self._glyphset[name].draw(TransformPen(pen, (1, 0, 0, -1, 0, 0)))
+        # Font units: only exact repeats are dropped here; PRECISION applies once scaled.
+        return _make_glyph(pen.path(precision=0).segs, self._hmtx[name][0])
 
     def _legacy_kern_pairs(self) -> dict:
         pairs: dict = {}
@@ -429,17 +371,17 @@ class HersheyFont(TextFont):
             if len(ch) != 1 or ord(ch) > 127:
                 continue  # HersheyFonts numbers glyphs from 32 upwards: only ASCII codes mean their character
             base = g.base_line
-            strokes = []
+            pen = PathPen()
             for stroke in g.strokes:
-                pts = []
-                for x, y in stroke:
-                    p = (float(x - g.left_offset), float(y - base))  # Hershey y already points down
-                    if not pts or pts[-1] != p:
-                        pts.append(p)
-                if len(pts) >= 2:
-                    strokes.append(("M", *pts[0]))
-                    strokes.extend(("L", *p) for p in pts[1:])
-            self._glyphs[ch] = _make_glyph(tuple(strokes), g.char_width)
+                for i, (x, y) in enumerate(stroke):
+                    p = (x - g.left_offset, y - base)  # Hershey y already points down
+                    if i:
+                        pen.lineTo(p)
+                    else:
+                        pen.moveTo(p)
+                pen.endPath()
+            # Font units: exact repeats and one-point strokes dropped, strokes stay open.
+            self._glyphs[ch] = _make_glyph(pen.path(precision=0).segs, g.char_width)
         h = self._glyphs.get("H")
         if h is not None and h.bounds is not None and h.bounds.ymin < 0:
             self._cap_units = -h.bounds.ymin

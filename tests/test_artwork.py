@@ -5,13 +5,13 @@ import io
 import math
 import re
 import socket
-import time
 from pathlib import Path as FsPath
 
 import pytest
 
 from plaquegen.artwork import (MAX_BYTES, Artwork, ArtworkError, fit_artwork,
                                load_artwork)
+from conftest import python_output
 from plaquegen.geometry import Bounds, Path
 
 ROOT = FsPath(__file__).resolve().parent.parent
@@ -381,10 +381,8 @@ def test_refusals(tmp_path, monkeypatch, case):
     _no_network(monkeypatch)
     text, pattern = REFUSALS[case]
     f = write(tmp_path, text, "silhouette.svg")
-    t0 = time.perf_counter()
     with pytest.raises(ArtworkError) as ei:
         load_artwork(f)
-    assert time.perf_counter() - t0 < 2.0
     msg = str(ei.value)
     assert msg.startswith("silhouette.svg: "), msg
     assert re.search(pattern, msg), msg
@@ -393,13 +391,12 @@ def test_refusals(tmp_path, monkeypatch, case):
     assert not re.search(r"\.\s+[A-Z]", msg), msg
 
 
-def test_http_reference_returns_promptly_without_network(tmp_path, monkeypatch):
-    _no_network(monkeypatch)
+def test_http_reference_is_refused_without_touching_the_network(tmp_path, monkeypatch):
+    _no_network(monkeypatch)  # any connection attempt fails the test (the time: bench/bench_inputs.py)
     f = write(tmp_path, svg('<use href="http://127.0.0.1:9/evil.svg#a"/><rect width="5" height="5"/>'))
-    t0 = time.perf_counter()
-    with pytest.raises(ArtworkError, match="external reference"):
+    with pytest.raises(ArtworkError, match=r"^art\.svg: contains an external reference "
+                                           r"\('http://127\.0\.0\.1:9/evil\.svg#a'\)"):
         load_artwork(f)
-    assert time.perf_counter() - t0 < 0.5
 
 
 def test_oversized_file(tmp_path):
@@ -555,14 +552,6 @@ def test_shipped_assets_load(name, mode):
         assert len(a & b) / len(a | b) >= 0.97
 
 
-def test_load_time_typical_file(tmp_path):
-    f = write(tmp_path, INKSCAPE_LIKE)
-    load_artwork(f)
-    t0 = time.perf_counter()
-    load_artwork(f)
-    assert time.perf_counter() - t0 < 0.5
-
-
 
 def test_mangled_files_raise_only_artwork_error(tmp_path):
     """Random damage to real files: every outcome is an Artwork or an ArtworkError sentence."""
@@ -594,3 +583,28 @@ def test_mangled_files_raise_only_artwork_error(tmp_path):
                                      for v in s_[1:])
             outcomes["ok"] += 1
     assert outcomes["ok"] > 10 and outcomes["refused"] > 10
+
+
+_ART_DIGEST = """
+import hashlib, sys
+from plaquegen.artwork import fit_artwork, load_artwork
+from plaquegen.geometry import Bounds
+h = hashlib.sha256()
+for f, mode in ((sys.argv[1], "fill"), ({sil!r}, "fill"), ({sig!r}, "line")):
+    art = load_artwork(f, mode)
+    h.update(repr(([(p.segs, p.fill_rule) for p in art.paths], art.bounds)).encode())
+    h.update(repr([p.segs for p in fit_artwork(art, Bounds(3.0, 3.0, 54.0, 21.0))]).encode())
+print(h.hexdigest())
+"""
+
+
+def test_artwork_paths_are_identical_across_processes(tmp_path):
+    f = write(tmp_path, INKSCAPE_LIKE)
+    code = _ART_DIGEST.format(sil=str(ASSETS / "silhouette.svg"), sig=str(ASSETS / "signature.svg"))
+    code = code.replace("sys.argv[1]", repr(str(f)))
+    here: dict = {}
+    for _ in range(2):  # cold, then with this process's caches warm
+        exec(compile(code.replace("print(h.hexdigest())", "here.append(h.hexdigest())"), "digest",
+                     "exec"), {"here": here.setdefault("d", [])})
+    a, b = python_output(code, 1).strip(), python_output(code, 2).strip()
+    assert len(a) == 64 and a == b == here["d"][0] == here["d"][1]

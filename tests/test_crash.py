@@ -1,17 +1,19 @@
-"""Crash safety: a batch killed at random points (workers included) and run again.
+"""Crash safety: a batch killed mid-run (workers included) and run again.
+
+Each kill is placed by progress, not by time: the test polls the engrave folder
+and SIGKILLs the batch's process group once a given number of engrave files has
+been written by that run (on a re-run: replaced), and asserts the batch was still
+running when the kill landed. The orders are fixed (one seed), so every run of
+the test kills at the same points of the same batch.
 
 After every kill: no half-written file is visible under its real name (each SVG
 parses, each PDF is complete), and the ledger holds either none or all of the
 batch's plaques. After the final run: the folder, the manifest (sha256) and the
 ledger agree, every car is issued exactly once, and no temporary file is left.
-
-The kill delays are random; the seed is printed in every failure message and
-can be fixed with PLAQUEGEN_CRASH_SEED=<n>.
 """
 from __future__ import annotations
 
 import csv
-import hashlib
 import io
 import os
 import random
@@ -19,49 +21,82 @@ import signal
 import sqlite3
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
 import defusedxml.ElementTree as DET
 import pytest
 
-from conftest import QPDF, ROOT
+from conftest import QPDF, ROOT, sha256_file, write_orders
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "killpg"), reason="needs POSIX process groups")
 
 N_ORDERS = 300
 BATCH = "orders300"
+SEED = 20251  # which cars are ordered; fixed so every run of the test is the same
+POLL = 0.01  # s between looks at the engrave folder (each look stats ~300 files)
 
 
 def _orders(path: Path, register, seed: int) -> list[str]:
     cars = random.Random(seed).sample(register.customers(), N_ORDERS)
-    lines = ["order_id,vin,name,email,country"]
-    lines += [f"K-{i:04d},{c.vin},Owner {i},o{i}@example.org,{'DE' if i % 3 else 'US'}"
-              for i, c in enumerate(cars)]
-    path.write_text("\r\n".join(lines) + "\r\n", "utf-8")
+    write_orders(path, cars, start=0, prefix="K-", contact=True, newline="\r\n")
     return [c.vin for c in cars]
 
 
-def _start(cmd: list[str]) -> subprocess.Popen:
-    # A new session: the batch and its worker processes share one process group.
+def _start(cmd: list[str], stderr) -> subprocess.Popen:
+    # A new session: the batch and its worker processes share one process group. stderr goes
+    # to a file: an unread pipe would stall a batch that reports a lot of progress.
     return subprocess.Popen(cmd, cwd=ROOT, start_new_session=True, stdin=subprocess.DEVNULL,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                            stdout=subprocess.DEVNULL, stderr=stderr)
 
 
-def _kill_after(cmd: list[str], delay: float) -> str:
-    """Run the batch and SIGKILL its whole process group after ``delay`` s; what happened."""
-    p = _start(cmd)
+def _engrave_state(folder: Path) -> dict[str, tuple[int, int]]:
+    """(inode, mtime) of each engrave file: an atomic replace gives a new inode."""
     try:
-        p.wait(timeout=delay)
-        return f"finished before {delay:.2f} s (rc {p.returncode})"
-    except subprocess.TimeoutExpired:
+        return {e.name: (e.inode(), e.stat().st_mtime_ns) for e in os.scandir(folder / "engrave")
+                if e.name.endswith(".svg")}
+    except FileNotFoundError:
+        return {}
+
+
+def _kill_at(cmd: list[str], folder: Path, written: int) -> str:
+    """Run the batch; SIGKILL its process group once it has written ``written`` engrave files.
+
+    Files already there before the run count only once replaced. Fails unless the kill hit
+    the batch while it was still running.
+    """
+    before = _engrave_state(folder)
+    err = tempfile.TemporaryFile()
+    p = _start(cmd, err)
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            now = _engrave_state(folder)
+            done = sum(1 for k, v in now.items() if before.get(k) != v)
+            if done >= written:
+                break
+            assert p.poll() is None, (f"the batch ended (rc {p.returncode}) after writing {done} "
+                                      f"engrave files, before the kill at {written}: "
+                                      f"{_tail(err)}")
+            assert time.monotonic() < deadline, f"no progress past {done} engrave files"
+            time.sleep(POLL)
         os.killpg(p.pid, signal.SIGKILL)
         p.wait()
         _wait_group_gone(p.pid)
-        return f"killed at {delay:.2f} s"
+        assert p.returncode == -signal.SIGKILL, \
+            f"the batch had already ended (rc {p.returncode}) when the kill at {written} landed"
+        return f"killed after {done} engrave files (aimed at {written})"
     finally:
-        if p.stderr:
-            p.stderr.close()
+        if p.poll() is None:
+            os.killpg(p.pid, signal.SIGKILL)
+            p.wait()
+        err.close()
+
+
+def _tail(fh) -> str:
+    fh.seek(0)
+    return fh.read().decode("utf-8", "replace")[-500:]
 
 
 def _group_alive(pgid: int) -> bool:
@@ -128,41 +163,36 @@ def _ledger_rows(db: Path) -> list[tuple]:
         con.close()
 
 
-def _sha(p: Path) -> str:
-    return hashlib.sha256(p.read_bytes()).hexdigest()
-
-
-def test_batch_killed_at_random_points_then_rerun(tmp_path, register):
-    seed = int(os.environ.get("PLAQUEGEN_CRASH_SEED", random.randrange(1 << 30)))
-    rnd = random.Random(seed)
+def test_batch_killed_mid_run_then_rerun(tmp_path, register):
     orders = tmp_path / f"{BATCH}.csv"
-    vins = _orders(orders, register, seed)
+    vins = _orders(orders, register, SEED)
     out = tmp_path / "out"
     folder = out / BATCH
     db = out / "ledger.sqlite"
     cmd = [sys.executable, "-m", "plaquegen.cli", "batch", str(orders), "--out", str(out),
            "--workers", "2"]
 
-    # Kills while nothing is finished yet, one complete run, kills while a finished batch is
-    # being made again (files replaced under the shop's eyes), then the final run.
-    plan = [rnd.uniform(0.3, 0.8), rnd.uniform(0.8, 1.6), rnd.uniform(1.6, 3.0), None,
-            rnd.uniform(0.6, 2.0), rnd.uniform(2.0, 3.2), None]
+    # Kills while nothing is finished yet (at the first file, mid-way, once every engrave
+    # file is written and the proofs, sheets, job sheet and ledger are under way), one
+    # complete run, kills while a finished batch is being made again (files replaced under
+    # the shop's eyes), then the final run. Numbers: engrave files written by that run.
+    plan = [1, N_ORDERS // 2, N_ORDERS, None, N_ORDERS // 5, N_ORDERS - 10, None]
     log = []
-    for step, delay in enumerate(plan):
-        where = f"seed {seed}, step {step}"
-        if delay is None:
+    for step, written in enumerate(plan):
+        where = f"step {step}"
+        if written is None:
             r = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=120)
             assert r.returncode == 0, f"{where}: {r.stderr}"
             assert "Traceback" not in r.stderr
             log.append("complete run")
         else:
-            log.append(_kill_after(cmd, delay))
+            log.append(_kill_at(cmd, folder, written))
         where += f" ({log[-1]}; so far: {log})"
         _complete_files(folder, where)
         issued = _ledger_rows(db)
         assert len(issued) in (0, N_ORDERS), f"{where}: ledger holds {len(issued)} plaques"
 
-    where = f"seed {seed} ({log})"
+    where = f"({log})"
     # No temporary or hidden file anywhere in the batch folder.
     leftovers = [p for p in folder.rglob("*") if _is_temp(p)]
     assert not leftovers, f"{where}: {leftovers}"
@@ -173,8 +203,8 @@ def test_batch_killed_at_random_points_then_rerun(tmp_path, register):
     assert sorted(r["vin"] for r in rows) == sorted(vins)
     listed = set()
     for r in rows:
-        assert _sha(folder / r["svg"]) == r["svg_sha256"], f"{where}: {r['svg']}"
-        assert _sha(folder / r["proof"]) == r["proof_sha256"], f"{where}: {r['proof']}"
+        assert sha256_file(folder / r["svg"]) == r["svg_sha256"], f"{where}: {r['svg']}"
+        assert sha256_file(folder / r["proof"]) == r["proof_sha256"], f"{where}: {r['proof']}"
         car = register.lookup(r["vin"])
         assert int(r["number"]) == car.number
         listed |= {r["svg"], r["proof"], r["sheet"]}
@@ -195,7 +225,7 @@ def test_batch_killed_at_random_points_then_rerun(tmp_path, register):
     for p in pdfs:
         assert len(PdfReader(p).pages) == 1, p
     if QPDF:
-        for p in [folder / "job-sheet.pdf"] + random.Random(seed).sample(pdfs, 20):
+        for p in [folder / "job-sheet.pdf"] + random.Random(SEED).sample(pdfs, 20):
             r = subprocess.run([QPDF, "--check", str(p)], capture_output=True, text=True)
             assert r.returncode == 0, f"{where}: {p}: {r.stdout} {r.stderr}"
 

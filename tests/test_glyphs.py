@@ -7,6 +7,7 @@ import pickle
 
 import pytest
 
+from conftest import python_output
 from plaquegen.geometry import Bounds, bounds_of
 from plaquegen.glyphs import (ROUND_DIGITS, FontError, TextFont, TextRun, fit_text,
                               load_font)
@@ -312,3 +313,35 @@ def _render_holes(run: TextRun) -> int:
 @pytest.mark.parametrize("char, holes", [("8", 2), ("0", 1), ("4", 1), ("1", 0)])
 def test_rendered_counters(bold, char, holes):
     assert _render_holes(bold.run(char, 5.0)) == holes
+
+
+# --- determinism across processes --------------------------------------------
+
+_GLYPH_DIGEST = """
+import hashlib
+from plaquegen.geometry import Bounds
+from plaquegen.glyphs import fit_text, load_font
+h = hashlib.sha256()
+for spec in ({bold!r}, {sans!r}, "hershey:futural"):
+    f = load_font(spec)
+    for text in ("0462 / 6309", "AVÄ 1/8", "tiny"):
+        if f.strokes and "Ä" in text:
+            continue
+        for cap in (0.2, 3.2, 5.0):
+            h.update(repr([p.segs for p in f.run(text, cap).paths]).encode())
+            paths, used = fit_text(f, text, Bounds(56.5, 13.5, 77.0, 21.0), cap)
+            h.update(repr(([p.segs for p in paths], used)).encode())
+print(h.hexdigest())
+"""
+
+
+def test_glyph_paths_are_identical_across_processes():
+    code = _GLYPH_DIGEST.format(bold=BOLD, sans=SANS)
+    here = {}
+    exec(compile(code.replace("print(h.hexdigest())", "here['d'] = h.hexdigest()"), "digest", "exec"),
+         {"here": here})
+    here_twice = {}
+    exec(compile(code.replace("print(h.hexdigest())", "here['d'] = h.hexdigest()"), "digest", "exec"),
+         {"here": here_twice})  # warm caches in this process
+    a, b = python_output(code, 1).strip(), python_output(code, 2).strip()
+    assert len(a) == 64 and a == b == here["d"] == here_twice["d"]

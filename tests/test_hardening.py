@@ -12,7 +12,6 @@ import re
 import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import defusedxml.ElementTree as DET
@@ -21,7 +20,7 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, given, note, settings
 from hypothesis import strategies as st
 
-from conftest import QPDF, ROOT
+from conftest import QPDF, ROOT, read_csv, template_variant, write_orders
 from plaquegen.batch import BatchError, BatchOptions, run_batch
 from plaquegen.cli import main
 from plaquegen.orders import OrdersError, parse_orders
@@ -32,7 +31,6 @@ from plaquegen.vin import is_short_vin, normalize, vin_problem
 SETTINGS = settings(max_examples=250, deadline=None,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
                                            HealthCheck.function_scoped_fixture])
-TEMPLATE_TEXT = (ROOT / "assets" / "plaque.toml").read_text("utf-8")
 FORMULA_START = ("=", "+", "-", "@")
 
 
@@ -41,10 +39,6 @@ def one_sentence(msg: str) -> None:
     assert msg.strip(), "empty message"
     assert len(msg.splitlines()) == 1, f"message spans lines: {msg!r}"
     assert "Traceback" not in msg
-
-
-def _csv(path: Path) -> list[dict]:
-    return list(csv.DictReader(io.StringIO(path.read_text("utf-8-sig"))))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -248,10 +242,10 @@ def test_ambiguous_short_vin_is_refused_at_lookup_full_vins_are_made(tmp_path):
     res = run_batch(BatchOptions(orders=orders, out=tmp_path / "out", register=reg_file,
                                  proofs=False, workers=1))
     assert res.plaques == 3 and res.rejects == 1
-    (rej,) = _csv(res.folder / "rejects.csv")
+    (rej,) = read_csv(res.folder / "rejects.csv")
     assert rej["line"] == "2" and rej["reason"] == (
         f"short VIN {B[10:]} matches 2 cars ({B}, {C}): give the full VIN")
-    made = {r["vin"]: r for r in _csv(res.folder / "manifest.csv")}
+    made = {r["vin"]: r for r in read_csv(res.folder / "manifest.csv")}
     assert set(made) == {A, B, C}
     assert {r["label"] for r in made.values()} == {"0001 / 3", "0002 / 3", "0003 / 3"}
 
@@ -262,7 +256,7 @@ def test_template_format_that_hard_codes_the_total_is_refused(tmp_path, fmt):
     """Decision: the total always comes from the register ({total}); a template format that
     writes a literal total is refused when the template is loaded, whatever the register says
     (it would print a wrong total the day the register is corrected)."""
-    p = _template(tmp_path, lambda t: t.replace('format = "{number:04d} / {total}"',
+    p = template_variant(tmp_path, lambda t: t.replace('format = "{number:04d} / {total}"',
                                                 f'format = "{fmt}"'))
     with pytest.raises(TemplateError) as e:
         load_template(p)
@@ -273,7 +267,7 @@ def test_template_format_that_hard_codes_the_total_is_refused(tmp_path, fmt):
 @pytest.mark.parametrize("fmt", ["{number:04d} / {total}", "No. {number}", "{number:,} of {total:,}",
                                  "Edition 2011 · {number:>5}", "{number:04d}"])
 def test_template_formats_without_a_literal_total_are_kept(tmp_path, fmt):
-    p = _template(tmp_path, lambda t: t.replace('format = "{number:04d} / {total}"',
+    p = template_variant(tmp_path, lambda t: t.replace('format = "{number:04d} / {total}"',
                                                 f'format = "{fmt}"'))
     assert load_template(p).number.format == fmt
 
@@ -286,7 +280,7 @@ def test_register_total_flows_into_every_label(tmp_path, register):
     orders = tmp_path / "o.csv"
     orders.write_text(f"order_id,vin\n1,{cars[41].vin}\n", "utf-8")
     res = run_batch(BatchOptions(orders=orders, out=tmp_path / "out", register=reg_file, workers=1))
-    (row,) = _csv(res.folder / "manifest.csv")
+    (row,) = read_csv(res.folder / "manifest.csv")
     assert row["label"] == "0042 / 100" and row["total"] == "100"
     assert row["svg"] == "engrave/042_" + cars[41].vin + ".svg"
     from pypdf import PdfReader
@@ -343,7 +337,7 @@ def test_hostile_batch_accounts_for_every_line(hostile_batch):
     base, out, res, vins = hostile_batch
     assert res.orders_read == len(HOSTILE) + 3
     assert res.plaques == len(HOSTILE) and res.rejects == 3
-    rejects = _csv(res.folder / "rejects.csv")
+    rejects = read_csv(res.folder / "rejects.csv")
     assert [r["line"] for r in rejects] == [str(len(HOSTILE) + 2 + k) for k in range(3)]
     reasons = [r["reason"] for r in rejects]
     assert reasons[0] == "no order id given"
@@ -388,7 +382,7 @@ def test_every_svg_is_well_formed_and_carries_no_order_text(hostile_batch):
 
 def test_manifest_and_rejects_round_trip_with_formulas_defused(hostile_batch):
     _, _, res, vins = hostile_batch
-    rows = _csv(res.folder / "manifest.csv")
+    rows = read_csv(res.folder / "manifest.csv")
     by_vin = {r["vin"]: r for r in rows}
     for i, (oid, _) in enumerate(HOSTILE):
         want = "'" + oid if oid[:1] in FORMULA_START else oid
@@ -396,10 +390,10 @@ def test_manifest_and_rejects_round_trip_with_formulas_defused(hostile_batch):
     for r in rows:
         for v in r.values():
             assert v[:1] not in FORMULA_START, r
-    for r in _csv(res.folder / "rejects.csv"):
+    for r in read_csv(res.folder / "rejects.csv"):
         for v in r.values():
             assert v[:1] not in FORMULA_START, r
-    bad = _csv(res.folder / "rejects.csv")[-1]
+    bad = read_csv(res.folder / "rejects.csv")[-1]
     assert bad["order_id"] == "'=cmd" and bad["vin"].startswith("'=")
 
 
@@ -415,7 +409,7 @@ def _owner_line(pdf: Path) -> str:
 
 def test_proofs_show_names_literally_and_pass_qpdf(hostile_batch, register):
     _, _, res, vins = hostile_batch
-    rows = {r["vin"]: r for r in _csv(res.folder / "manifest.csv")}
+    rows = {r["vin"]: r for r in read_csv(res.folder / "manifest.csv")}
     shown = {i: _owner_line(res.folder / rows[vins[i]]["proof"]) for i in range(len(HOSTILE))}
     assert shown[0] == HOSTILE[0][1]  # markup is text, not markup
     assert shown[4] == HOSTILE[4][1]
@@ -440,7 +434,7 @@ def test_proof_text_layer_has_no_invalid_tounicode_entries(hostile_batch):
     from pypdf import PdfReader
 
     _, _, res, vins = hostile_batch
-    rows = {r["vin"]: r for r in _csv(res.folder / "manifest.csv")}
+    rows = {r["vin"]: r for r in read_csv(res.folder / "manifest.csv")}
     records: list[logging.LogRecord] = []
     handler = logging.Handler()
     handler.emit = records.append
@@ -471,21 +465,6 @@ def test_hostile_batch_id_and_order_file_names(tmp_path, register):
 # ---------------------------------------------------------------------------------------------
 # 3. Untrusted artwork and templates, end to end through `plaquegen batch`.
 
-def _template(tmp_path: Path, edit=lambda t: t, art: str | None = None) -> Path:
-    """A template in tmp_path; assets referenced absolutely; silhouette replaced by ``art``."""
-    a = ROOT / "assets"
-    text = (TEMPLATE_TEXT.replace('"signature.svg"', f'"{a / "signature.svg"}"')
-            .replace('"fonts/', f'"{a}/fonts/'))
-    if art is not None:
-        (tmp_path / "art.svg").write_text(art, "utf-8")
-        text = text.replace('"silhouette.svg"', '"art.svg"')
-    else:
-        text = text.replace('"silhouette.svg"', f'"{a / "silhouette.svg"}"')
-    p = tmp_path / "plaque.toml"
-    p.write_text(edit(text), "utf-8")
-    return p
-
-
 class _NoNetwork:
     """Records (and refuses) every attempt to open a network connection."""
 
@@ -506,10 +485,8 @@ def _cli_batch(tmp_path: Path, template: Path, orders: Path | None = None, out: 
                *extra: str):
     orders = orders or (ROOT / "orders" / "example.csv")
     out = out or (tmp_path / "out")
-    t0 = time.perf_counter()
-    r = CliRunner().invoke(main, ["batch", str(orders), "--out", str(out), "--workers", "1",
-                                  "--template", str(template), *extra])
-    return r, time.perf_counter() - t0
+    return CliRunner().invoke(main, ["batch", str(orders), "--out", str(out), "--workers", "1",
+                                     "--template", str(template), *extra])
 
 
 def _assert_refused(r, *words: str) -> str:
@@ -570,27 +547,26 @@ HOSTILE_ART = {
 def test_hostile_artwork_makes_batch_exit_1_with_one_sentence(tmp_path, monkeypatch, case):
     svg, words = HOSTILE_ART[case]
     net = _NoNetwork(monkeypatch)
-    r, seconds = _cli_batch(tmp_path, _template(tmp_path, art=svg))
+    r = _cli_batch(tmp_path, template_variant(tmp_path, art=svg))
     _assert_refused(r, "art.svg", words)
     assert not net.attempts, f"network attempted: {net.attempts}"
-    assert seconds < 5, f"{case} took {seconds:.1f} s"
     assert not (tmp_path / "out" / "example").exists()  # no batch folder for a refused template
 
 
 def test_hostile_artwork_through_the_real_cli_process(tmp_path):
-    """One case as the admin runs it: a separate process, exit 1, no traceback, fast."""
-    tpl = _template(tmp_path, art=SVG + '<use href="http://127.0.0.1:9/x.svg#a"/>' + RECT + '</svg>')
-    t0 = time.perf_counter()
+    """One case as the admin runs it: a separate process, exit 1, no traceback (its time: bench)."""
+    tpl = template_variant(tmp_path, art=SVG + '<use href="http://127.0.0.1:9/x.svg#a"/>' + RECT + '</svg>')
     r = subprocess.run([sys.executable, "-m", "plaquegen.cli", "batch", str(ROOT / "orders" / "example.csv"),
                         "--out", str(tmp_path / "out"), "--template", str(tpl), "--workers", "1"],
                        capture_output=True, text=True, cwd=tmp_path, timeout=60)
     assert r.returncode == 1 and "Traceback" not in r.stderr
-    one_sentence(r.stderr.strip())
-    assert time.perf_counter() - t0 < 10
+    assert r.stderr.strip() == ("Error: art.svg: contains an external reference "
+                                "('http://127.0.0.1:9/x.svg#a'); artwork must be self-contained, "
+                                "with no links to other files, web addresses or embedded data."), r.stderr
 
 
 def test_refused_artwork_writes_nothing(tmp_path):
-    r, _ = _cli_batch(tmp_path, _template(tmp_path, art=SVG + '</svg>'))
+    r = _cli_batch(tmp_path, template_variant(tmp_path, art=SVG + '</svg>'))
     _assert_refused(r, "no visible shapes")
     assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
 
@@ -657,20 +633,19 @@ HOSTILE_TEMPLATES = {
 @pytest.mark.parametrize("case", list(HOSTILE_TEMPLATES))
 def test_hostile_template_makes_batch_exit_1_with_one_sentence(tmp_path, case):
     edit, words = HOSTILE_TEMPLATES[case]
-    tpl = _template(tmp_path, edit)
-    r, seconds = _cli_batch(tmp_path, tpl)
+    tpl = template_variant(tmp_path, edit)
+    r = _cli_batch(tmp_path, tpl)
     _assert_refused(r, words)
-    assert seconds < 5
 
 
 def test_every_template_case_really_edits_the_template(tmp_path):
-    plain = _template(tmp_path).read_text("utf-8")
+    plain = template_variant(tmp_path).read_text("utf-8")
     for case, (edit, _) in HOSTILE_TEMPLATES.items():
         assert edit(plain) != plain, case
 
 
 def test_huge_bed_grid_on_a_tiny_plate_is_bounded(tmp_path):
-    """1000 x 1000 pockets fit a 2 m bed when the plate is 1.9 mm: allowed, and it must not hang."""
+    """1000 x 1000 pockets fit a 2 m bed when the plate is 1.9 mm: allowed (its time: bench)."""
     a = ROOT / "assets"
     tpl = tmp_path / "plaque.toml"
     tpl.write_text(f"""
@@ -696,15 +671,14 @@ origin_x = 0.0
 origin_y = 0.0
 """, "utf-8")
     assert load_template(tpl).bed.slots == 1_000_000
-    r, seconds = _cli_batch(tmp_path, tpl, None, None, "--no-proofs")
+    r = _cli_batch(tmp_path, tpl, None, None, "--no-proofs")
     assert r.exit_code == 3, r.output  # the example has 4 refused lines
-    assert seconds < 20
     assert len(list((tmp_path / "out" / "example" / "sheets").glob("*.svg"))) == 1
 
 
 def test_format_character_missing_from_the_font_is_one_sentence(tmp_path):
-    tpl = _template(tmp_path, lambda t: t.replace(_NUM, 'format = "\U0001F697 {number}"'))
-    r, _ = _cli_batch(tmp_path, tpl)
+    tpl = template_variant(tmp_path, lambda t: t.replace(_NUM, 'format = "\U0001F697 {number}"'))
+    r = _cli_batch(tmp_path, tpl)
     _assert_refused(r, "no glyph")
 
 
@@ -726,30 +700,29 @@ def test_output_folder_below_a_regular_file(tmp_path):
 def test_batch_subfolder_that_is_a_file(tmp_path, blocker):
     (tmp_path / "out" / "example").mkdir(parents=True)
     (tmp_path / "out" / "example" / blocker).write_text("x")
-    r, _ = _cli_batch(tmp_path, ROOT / "assets" / "plaque.toml", None, None, "--no-proofs")
+    r = _cli_batch(tmp_path, ROOT / "assets" / "plaque.toml", None, None, "--no-proofs")
     _assert_refused(r, "cannot write to")
 
 
 def test_ledger_below_a_regular_file(tmp_path):
     (tmp_path / "afile").write_text("x")
-    r, _ = _cli_batch(tmp_path, ROOT / "assets" / "plaque.toml", None, None,
+    r = _cli_batch(tmp_path, ROOT / "assets" / "plaque.toml", None, None,
                       "--ledger", str(tmp_path / "afile" / "l.sqlite"))
     _assert_refused(r, "ledger")
 
 
 def test_orders_file_that_is_a_folder_or_a_device(tmp_path):
-    for orders in (tmp_path, Path("/dev/null")):
-        r, _ = _cli_batch(tmp_path, ROOT / "assets" / "plaque.toml", orders)
-        _assert_refused(r)
+    r = _cli_batch(tmp_path, ROOT / "assets" / "plaque.toml", tmp_path)
+    assert _assert_refused(r) == f"Error: {tmp_path} is a folder, not an order file."
+    r = _cli_batch(tmp_path, ROOT / "assets" / "plaque.toml", Path("/dev/null"))
+    assert _assert_refused(r) == "Error: null is empty: it has no header line and no orders."
 
 
 # ---------------------------------------------------------------------------------------------
 # No number issued twice; the ledger agrees with the folder.
 
 def _small_orders(path: Path, cars, n: int) -> Path:
-    path.write_text("order_id,vin\n" + "".join(f"{i},{c.vin}\n" for i, c in enumerate(cars[:n])),
-                    "utf-8")
-    return path
+    return write_orders(path, cars[:n], start=0, prefix="", names=False)
 
 
 def test_two_batches_at_once_do_not_issue_a_car_twice(tmp_path, register):
@@ -789,7 +762,7 @@ def test_rerun_with_fewer_orders_leaves_ledger_and_manifest_in_agreement(tmp_pat
 
     with Ledger(out / "ledger.sqlite") as led:
         issued = {i.vin for i in led.issues(batch_id="o")}
-    made = {r["vin"] for r in _csv(res.folder / "manifest.csv")}
+    made = {r["vin"] for r in read_csv(res.folder / "manifest.csv")}
     assert issued == made, f"issued but not made: {sorted(issued - made)}"
 
 
