@@ -146,7 +146,7 @@ def _complete_files(folder: Path, where: str) -> None:
                 f"{where}: half-written PDF {p}"
         elif p.suffix == ".csv":
             rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
-            assert rows and rows[0][0] in ("order_id", "line"), f"{where}: bad CSV {p}"
+            assert rows and rows[0][0] in ("order_id", "line", "vin"), f"{where}: bad CSV {p}"
             if p.name == "manifest.csv":
                 assert len(rows) == N_ORDERS + 1, f"{where}: manifest with {len(rows) - 1} rows"
 
@@ -191,6 +191,11 @@ def test_batch_killed_mid_run_then_rerun(tmp_path, register):
         _complete_files(folder, where)
         issued = _ledger_rows(db)
         assert len(issued) in (0, N_ORDERS), f"{where}: ledger holds {len(issued)} plaques"
+        # a killed run leaves the folder marked incomplete, without a manifest: nothing in it
+        # looks valid; a complete run leaves the manifest and no marker
+        killed = written is not None
+        assert (folder / "INCOMPLETE.txt").exists() == killed, where
+        assert (folder / "manifest.csv").exists() == (not killed), where
 
     where = f"({log})"
     # No temporary or hidden file anywhere in the batch folder.
