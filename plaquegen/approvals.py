@@ -605,7 +605,8 @@ def _release_template(batch: BatchFolder, template):
 
 
 def release(folder: str | os.PathLike, ledger: str | os.PathLike | None = None,
-            template: str | os.PathLike | None = None) -> ReleaseResult:
+            template: str | os.PathLike | None = None,
+            formats: tuple[str, ...] | None = None) -> ReleaseResult:
     """Write <batch>/released/ with only the approved, verified plaques (swapped in whole)."""
     batch, ledger_path = open_batch_and_ledger(folder, ledger)
     issues, events = _load(batch, ledger_path)
@@ -655,7 +656,8 @@ def release(folder: str | os.PathLike, ledger: str | os.PathLike | None = None,
     try:
         numbered = [Numbered(Order(0, r.order_id, r.vin), r.vin, r.number, r.total, r.market)
                     for _, r in placed]
-        ctx = EmitContext(composer, tpl, title, created, tmp, proofs=False)
+        ctx = EmitContext(composer, tpl, title, created, tmp, proofs=False,
+                          formats=formats or tpl.formats)
         sheets, rows = emit(ctx, numbered, workers=1)
         rows = [replace(r, proof=next(p.proof for _, p in placed if p.vin == r.vin),
                         approved_by=by_vin[r.vin].name, approved_at=by_vin[r.vin].read_at)
@@ -669,7 +671,7 @@ def release(folder: str | os.PathLike, ledger: str | os.PathLike | None = None,
             notes += (f"{len(refused)} approved plaque(s) held back: their files no longer match "
                       "the approval.",)
         finish(tmp, tpl, title, created, rows, sheets, 0, len(states), notes, released=True,
-               proof_prefix="../")
+               proof_prefix="../", formats=ctx.formats)
         atomic_write_bytes(tmp / "README.txt", _readme(batch.batch_id, len(placed), len(sheets),
                                                        created).encode("utf-8"))
         sync_folder(tmp)

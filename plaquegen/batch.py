@@ -240,7 +240,7 @@ def _make(plan: BatchPlan, opts: BatchOptions, ledger: Ledger,
         atomic_write_bytes(folder / "rejects.csv", rejects_csv(plan.rejects))
         atomic_write_bytes(folder / OWNERS, owners_csv(plan.numbered))
         finish(folder, plan.template, batch_id, created, rows, sheets, len(plan.rejects),
-               plan.orderfile.lines_read, (DRAFT_NOTE,))
+               plan.orderfile.lines_read, (DRAFT_NOTE,), formats=ctx.formats)
         _remove_stale(folder, rows, [s.file for s in sheets], ctx.formats, opts.previews)
         notes = plan.notes + _changes(before, rows) + _retire_stale_release(folder, rows, ledger, batch_id)
         keep_template(folder, plan.template_path, plan.template_files)

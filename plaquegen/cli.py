@@ -107,6 +107,18 @@ def _read_options(sheet, columns, encoding) -> dict:
     return opts
 
 
+FORMATS_OPT = click.option(
+    "--formats", metavar="svg,dxf,lbrn2",
+    help="Files for the shop besides the SVGs: dxf (plaques and sheets), lbrn2 (LightBurn "
+         "project per sheet); default: the template's [output] formats.")
+
+
+def _formats(text):
+    from .template import parse_formats
+
+    return parse_formats(text) if text else None
+
+
 def _echo_notes(notes) -> None:
     for note in notes:
         click.echo(f"Note: {note}")
@@ -179,16 +191,17 @@ def _cut(text: str, n: int) -> str:
 @click.option("--previews", is_flag=True, help="Also write preview/*.png renders (slow).")
 @click.option("--workers", type=click.IntRange(1, 64), default=None,
               help="Worker processes (default: the number of cores).")
+@FORMATS_OPT
 @_orders_options
 def batch(orders, out, batch_id, register, template, ledger, reprint, replace, no_proofs,
-          previews, workers, sheet, columns, encoding) -> None:
+          previews, workers, formats, sheet, columns, encoding) -> None:
     from .batch import BatchOptions, run_batch
     from .errors import EXIT_REFUSED
 
     opts = BatchOptions(orders=orders, out=out, batch_id=batch_id, register=register,
                         template=template, ledger=ledger, reprint=reprint, replace=replace,
                         proofs=not no_proofs, previews=previews,
-                        workers=workers or os.cpu_count() or 1,
+                        workers=workers or os.cpu_count() or 1, formats=_formats(formats),
                         read_options=_read_options(sheet, columns, encoding))
     bar = None
 
@@ -522,7 +535,8 @@ def answer(batch_dir, vin, decision, changes, by, name, ledger) -> None:
 @APPROVAL_LEDGER_OPT
 @click.option("--template", type=click.Path(dir_okay=False, path_type=Path),
               help="Template for the shop's jig (default: the batch's own kept template).")
-def release(batch_dir, ledger, template) -> None:
+@FORMATS_OPT
+def release(batch_dir, ledger, template, formats) -> None:
     """Lay out only the approved plaques in BATCH_DIR/released/ for the shop.
 
     Exit 4 if an approved plaque was held back because its files no longer match.
@@ -530,7 +544,7 @@ def release(batch_dir, ledger, template) -> None:
     from .approvals import release as do_release
     from .errors import EXIT_ATTENTION
 
-    result = do_release(batch_dir, ledger, template)
+    result = do_release(batch_dir, ledger, template, _formats(formats))
     for s, reason in result.refused:
         click.echo(f"HELD BACK {s.label}  {s.vin}: {reason}.", err=True)
     summary = _state_counts(result.states)

@@ -128,14 +128,27 @@ def layer_table(template: Template) -> list[tuple[str, str, str]]:
                "line": f"line: trace the {template.hairline} mm hairlines ({spec.purpose})"
                if spec.name == "score" else f"cut {spec.purpose}",
                "guide": f"do not output: {spec.purpose}"}[spec.kind]
+        if spec.output:
+            how += f" — {_settings(template, spec.name)}"
         rows.append((spec.name, template.colors[spec.name], how))
     return rows
+
+
+def _settings(template: Template, layer: str) -> str:
+    """The shop's laser settings of one operation, as the job sheet prints them."""
+    op = template.laser.op(layer)
+    text = f"{op.speed:g} mm/s, {op.power:g} %"
+    if getattr(op, "interval", None):
+        text += f", interval {op.interval:g} mm{', both ways' if op.bidirectional else ''}"
+    if op.passes != 1:
+        text += f", {op.passes} passes"
+    return text
 
 
 def finish(folder: Path, template: Template, title: str, created: str,
            rows: Sequence[ManifestRow], sheets: Sequence[Sheet], rejects: int, orders_read: int,
            notes: tuple[str, ...], released: bool = False,
-           proof_prefix: str = "") -> None:
+           proof_prefix: str = "", formats: tuple[str, ...] = ("svg",)) -> None:
     """Write folder/job-sheet.pdf and folder/manifest.csv for these plaques and sheets.
 
     The manifest is written last: a folder with a manifest is complete."""
@@ -145,7 +158,8 @@ def finish(folder: Path, template: Template, title: str, created: str,
         material=template.material, layers=tuple(layer_table(template)),
         plaques=tuple((r.label, r.vin, r.order_id, r.svg,
                        proof_prefix + r.proof if r.proof else "") for r in ordered),
-        sheets=tuple(sheets), rejects=rejects, orders_read=orders_read, notes=notes)
+        sheets=tuple(sheets), rejects=rejects, orders_read=orders_read, notes=notes,
+        formats=formats)
     atomic_write_bytes(folder / JOBSHEET, render_jobsheet(info))
     atomic_write_bytes(folder / MANIFEST, manifest_csv(ordered, released=released))
 

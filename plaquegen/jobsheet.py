@@ -48,6 +48,7 @@ class JobSheetInfo:
     rejects: int
     orders_read: int
     notes: tuple[str, ...] = ()
+    formats: tuple[str, ...] = ("svg",)
 
 
 def jobsheet_page_count(n_plaques: int, n_sheets: int) -> int:
@@ -62,6 +63,17 @@ FOLDERS = (
     ("manifest.csv", "one row per plaque: order id, VIN, number, files, sha256 of each file"),
     ("rejects.csv", "order lines that were refused, with line number and reason"),
 )
+
+
+# What the operator does on import, per file format; where the guides are (never output).
+FORMAT_HOWTO = {
+    "svg": ("sheets/*.svg", "Import 1:1 in mm (1 unit = 1 mm). One layer per operation by exact colour; "
+                            "guides are in the hidden layer 'guide' (LightBurn tool colour T1): leave it off."),
+    "dxf": ("sheets/*.dxf", "Import in millimetres, 1:1. Layer engrave = SOLID HATCH areas (fill), score "
+                            "and cut = lines; layer guide has plotting off: never output it."),
+    "lbrn2": ("sheets/*.lbrn2", "LightBurn: File > Open (not Import). Settings come "
+                                "from the template; guides are on tool layer T1 (never output)."),
+}
 
 
 def render_jobsheet(info: JobSheetInfo) -> bytes:
@@ -164,7 +176,13 @@ def _overview(c: Canvas, info: JobSheetInfo) -> None:
     y -= 2
     draw_text(c, left, y, "Run order: engrave first, then score, then cut. Guide layer: do not output "
               "(slot labels and plate outlines for orientation only).", FONT_BOLD, 10, right - left)
-    y -= 26
+    y -= 16
+    for fmt in info.formats:
+        label, text = FORMAT_HOWTO[fmt]
+        draw_text(c, left, y, label, FONT_BOLD, 9.5, 38 * MM)
+        draw_text(c, left + 40 * MM, y, text, FONT, 9.5, right - left - 40 * MM)
+        y -= 13
+    y -= 13
 
     draw_text(c, left, y, "What is in this folder", FONT_BOLD, 13)
     c.setStrokeColor(LINE)
