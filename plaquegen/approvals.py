@@ -21,8 +21,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
-import tempfile
 import unicodedata
 import warnings
 from dataclasses import dataclass, field, replace
@@ -33,69 +31,29 @@ from typing import Iterable, Sequence
 
 from pypdf import PdfReader
 
-from .batchdir import (APPROVALS, RELEASED, BatchFolder, ManifestRow, kept_template, open_batch as _open_dir,
-                       read_inside, write_history)
-from .clock import format_utc, parse_utc, today, utc_now
-from .compose import Composer
-from .emit import EmitContext, emit, finish
-from .errors import PlaquegenError
-from .files import atomic_write_bytes, csv_bytes, read_csv, sha256_bytes, sheet_cell, sync_folder
+from .batchdir import APPROVALS, BatchFolder, read_inside, write_history
+from .clock import format_utc, parse_utc, utc_now
+from .files import atomic_write_bytes, sha256_bytes
 from .inbox import CANDIDATE, Item, collect, guess_plaque, quiet
 from .ledger import Event, Issue, Ledger
 from .proofform import APPROVE as FORM_APPROVE, ID_FIELD, field_name, field_suffix, read_proof
-from .records import Numbered, Order
-from .svgout import plaque_svg
-from .template import load_template
+from .release import ReleaseResult, release
+from .states import (APPROVALS_FIELDS, APPROVED, CHANGES, RELEASED_DIR, WAITING, ApprovalError, PlaqueState, StatusResult, approvals_csv, batch_ledger, batch_status, counts, load_issues, open_batch_and_ledger, plaque_states, released_plaques)
 
+# The approvals API as before the split: states, status and release are re-exported.
 __all__ = ["ApprovalError", "Answer", "Returned", "PlaqueState", "ApprovalsResult",
            "ReleaseResult", "StatusResult", "find_pdfs", "returned_files", "read_answer",
            "record_approvals", "record_by_hand", "batch_status", "release", "counts", "APPROVED",
            "CHANGES", "WAITING", "REFUSED", "APPROVALS_FIELDS", "RELEASED_DIR", "batch_ledger",
            "open_batch_and_ledger", "plaque_states"]
 
-APPROVED = "approved"
-CHANGES = "changes requested"
-WAITING = "waiting"
 NO_ANSWER = "no answer"
 REFUSED = "refused"
 DUPLICATE = "already recorded"
-RELEASED_DIR = RELEASED
 
-APPROVALS_FIELDS = ("number", "vin", "order_id", "label", "state", "changes", "name", "date",
-                    "source", "read_at", "svg_sha256")
 _IDENTITY_KEYS = {"batch_id": str, "vin": str, "number": int, "total": int, "svg_sha256": str}
 _OFF = ("", "/Off", "Off")
 MAX_PDF_BYTES = 50 * 1024 * 1024
-
-
-class ApprovalError(PlaquegenError):
-    """A fatal problem (no batch, no ledger, bad template); str() is one sentence."""
-
-
-def batch_ledger(folder: Path, ledger: str | os.PathLike | None) -> Path:
-    """The ledger of a batch folder: as given, else the one beside the folder."""
-    path = Path(ledger) if ledger else Path(folder).resolve().parent / "ledger.sqlite"
-    if not path.is_file():
-        raise ApprovalError(f"ledger {path} does not exist; pass the batch's ledger with --ledger "
-                            "(or rebuild it with 'plaquegen ledger --rebuild').")
-    return path
-
-
-def open_batch_and_ledger(folder, ledger) -> tuple[BatchFolder, Path]:
-    try:
-        batch = _open_dir(folder)
-    except PlaquegenError as e:
-        raise ApprovalError(str(e)) from None
-    return batch, batch_ledger(batch.folder, ledger)
-
-
-def _issues(batch: BatchFolder, ledger: Ledger, ledger_path: Path) -> dict[str, Issue]:
-    issues = {i.vin: i for i in ledger.issues(batch_id=batch.batch_id)}
-    if batch.rows and not issues:
-        raise ApprovalError(f"ledger {ledger_path} has no plaques of batch {batch.batch_id}; "
-                            "is it the ledger this batch was made with?")
-    return issues
-
 
 # ---------------------------------------------------------------------------
 # What comes back.
@@ -340,103 +298,6 @@ def _file_sha(folder: Path, rel: str) -> str | None:
 
 
 # ---------------------------------------------------------------------------
-# Where each plaque stands.
-
-@dataclass(frozen=True)
-class PlaqueState:
-    number: int
-    vin: str
-    order_id: str
-    label: str
-    svg_sha256: str
-    state: str  # approved | changes requested | waiting
-    changes: str = ""
-    name: str = ""
-    date: str = ""
-    source: str = ""
-    read_at: str = ""
-    released: bool = False
-    earlier: str = ""  # "approved an earlier version" when only an older artwork was answered
-
-
-def counts(states: Sequence[PlaqueState]) -> dict[str, int]:
-    """{"approved": n, "changes requested": n, "waiting": n}."""
-    out = {APPROVED: 0, CHANGES: 0, WAITING: 0}
-    for s in states:
-        out[s.state] += 1
-    return out
-
-
-def plaque_states(batch: BatchFolder, issues: dict[str, Issue], events: list[Event]) -> list[PlaqueState]:
-    """Each manifest row's state: the newest answer for its artwork (as the ledger settled it)."""
-    released = released_plaques(batch.folder)
-    answers: dict[str, list[Event]] = {}
-    for e in events:
-        if e.kind == "answer":
-            answers.setdefault(e.vin, []).append(e)
-    out = []
-    for r in batch.rows:
-        issue = issues.get(r.vin)
-        mine = sorted((e for e in answers.get(r.vin, []) if e.svg_sha256 == r.svg_sha256),
-                      key=lambda e: (e.when, e.at))
-        older = [e for e in answers.get(r.vin, []) if e.svg_sha256 != r.svg_sha256]
-        state = WAITING
-        if issue is not None and issue.svg_sha256 == r.svg_sha256 and issue.number == r.number \
-                and issue.approval_state in (APPROVED, CHANGES):
-            state = issue.approval_state
-        base = dict(number=r.number, vin=r.vin, order_id=r.order_id, label=r.label,
-                    svg_sha256=r.svg_sha256, state=state,
-                    released=state == APPROVED and released.get(r.vin) == r.svg_sha256,
-                    earlier=(f"{older[-1].decision} an earlier version" if older and not mine else ""))
-        if state == WAITING or not mine:
-            out.append(PlaqueState(**base))
-            continue
-        e = mine[-1]
-        out.append(PlaqueState(**base, changes=e.changes or "", name=e.name or "",
-                               date=e.owner_date or "", source=e.source or "", read_at=e.at))
-    return out
-
-
-def released_plaques(folder: Path) -> dict[str, str]:
-    """VIN -> svg_sha256 of what the current released/ folder holds."""
-    try:
-        return {r["vin"]: r.get("svg_sha256", "") for r in
-                read_csv(folder / RELEASED / "manifest.csv")}
-    except (OSError, UnicodeDecodeError, KeyError, ValueError):
-        return {}
-
-
-def approvals_csv(states: Sequence[PlaqueState]) -> bytes:
-    return csv_bytes(APPROVALS_FIELDS, [
-        (s.number, s.vin, sheet_cell(s.order_id), s.label, s.state if not s.earlier else
-         f"{s.state} ({s.earlier})", sheet_cell(s.changes), sheet_cell(s.name),
-         sheet_cell(s.date), sheet_cell(s.source), s.read_at, s.svg_sha256)
-        for s in states])
-
-
-@dataclass(frozen=True)
-class StatusResult:
-    batch_id: str
-    folder: Path
-    states: list[PlaqueState]
-    stale_release: list[str] = field(default_factory=list)  # VINs in released/ not approved now
-
-
-def _load(batch: BatchFolder, ledger_path: Path) -> tuple[dict[str, Issue], list[Event]]:
-    with Ledger(ledger_path) as led:
-        return _issues(batch, led, ledger_path), led.events(batch_id=batch.batch_id)
-
-
-def batch_status(folder: str | os.PathLike, ledger: str | os.PathLike | None = None) -> StatusResult:
-    batch, ledger_path = open_batch_and_ledger(folder, ledger)
-    issues, events = _load(batch, ledger_path)
-    states = plaque_states(batch, issues, events)
-    approved = {s.vin: s.svg_sha256 for s in states if s.state == APPROVED}
-    stale = sorted(v for v, sha in released_plaques(batch.folder).items() if approved.get(v) != sha)
-    return StatusResult(batch.batch_id, batch.folder, states, stale)
-
-
-# ---------------------------------------------------------------------------
 # Recording answers.
 
 @dataclass(frozen=True)
@@ -483,7 +344,7 @@ def record_approvals(folder: str | os.PathLike, inputs: Iterable,
         raise ApprovalError("nothing to read: no files were found in the paths given.")
     read_at = utc_now()
     with Ledger(ledger_path) as led:
-        issues = _issues(batch, led, ledger_path)
+        issues = load_issues(batch, led, ledger_path)
         known = {(e.vin, e.source_sha256) for e in led.events(batch_id=batch.batch_id)
                  if e.kind == "answer" and e.source_sha256}
         answers = []
@@ -505,7 +366,7 @@ def record_approvals(folder: str | os.PathLike, inputs: Iterable,
                   for a in sorted(fresh, key=lambda a: (a.owner_at or read_at, a.file.name))]
         before = released_plaques(batch.folder)
         led.record_answers(batch.batch_id, events)
-        issues = _issues(batch, led, ledger_path)
+        issues = load_issues(batch, led, ledger_path)
         history = led.events(batch_id=batch.batch_id)
     states = plaque_states(batch, issues, history)
     target = batch.folder / APPROVALS
@@ -570,7 +431,7 @@ def record_by_hand(folder: str | os.PathLike, vin: str, decision: str, changes: 
     with Ledger(ledger_path) as led:
         before = released_plaques(batch.folder)
         led.record_answers(batch.batch_id, [e])
-        issues = _issues(batch, led, ledger_path)
+        issues = load_issues(batch, led, ledger_path)
         history = led.events(batch_id=batch.batch_id)
     states = plaque_states(batch, issues, history)
     atomic_write_bytes(batch.folder / APPROVALS, approvals_csv(states))
@@ -580,143 +441,3 @@ def record_by_hand(folder: str | os.PathLike, vin: str, decision: str, changes: 
     return next(s for s in states if s.vin == row.vin)
 
 
-# ---------------------------------------------------------------------------
-# Releasing the approved plaques to the shop.
-
-@dataclass(frozen=True)
-class ReleaseResult:
-    batch_id: str
-    folder: Path  # <batch>/released (exists only if something was released)
-    states: list[PlaqueState]
-    released: list[PlaqueState]
-    refused: list[tuple[PlaqueState, str]]  # approved but not placed, with the reason
-    sheets: int
-    removed_stale: bool = False  # an old released/ folder was removed, nothing replaced it
-
-
-def _release_template(batch: BatchFolder, template):
-    kept = kept_template(batch.folder)
-    try:
-        if template is not None or kept is None:
-            return load_template(template)
-        return load_template(*kept)
-    except PlaquegenError as e:
-        raise ApprovalError(str(e)) from None
-
-
-def release(folder: str | os.PathLike, ledger: str | os.PathLike | None = None,
-            template: str | os.PathLike | None = None,
-            formats: tuple[str, ...] | None = None) -> ReleaseResult:
-    """Write <batch>/released/ with only the approved, verified plaques (swapped in whole)."""
-    batch, ledger_path = open_batch_and_ledger(folder, ledger)
-    issues, events = _load(batch, ledger_path)
-    states = plaque_states(batch, issues, events)
-    tpl = _release_template(batch, template)
-    try:
-        composer = Composer.prepare(tpl)
-    except PlaquegenError as e:
-        raise ApprovalError(str(e)) from None
-
-    placed: list[tuple[PlaqueState, ManifestRow]] = []
-    refused: list[tuple[PlaqueState, str]] = []
-    for s in states:
-        if s.state != APPROVED:
-            continue
-        row = batch.row(s.vin)
-        approved_sha = issues[s.vin].svg_sha256
-        data = read_inside(batch.folder, row.svg)
-        if data is None:
-            refused.append((s, f"engrave file {row.svg} is missing"))
-        elif sha256_bytes(data) != approved_sha:
-            refused.append((s, f"engrave file {row.svg} differs from the approved artwork "
-                               "(changed after approval)"))
-        elif sha256_bytes(plaque_svg(composer.compose(row.vin, row.number, row.total), tpl)) \
-                != approved_sha:
-            refused.append((s, "the plaque made again with this template differs from the approved "
-                               "artwork (was the batch made with another --template?)"))
-        else:
-            placed.append((s, row))
-
-    target = batch.folder / RELEASED
-    held_before = released_plaques(batch.folder)
-    if not placed:
-        removed = target.exists()
-        if removed:
-            shutil.rmtree(target)  # nothing approved any more: an old release must not linger
-        _log_release(ledger_path, batch, held_before, {})
-        return ReleaseResult(batch.batch_id, target, states, [], refused, 0, removed)
-
-    c = counts(states)
-    title = f"{batch.batch_id} RELEASED"
-    created = today()
-    for leftover in batch.folder.glob(".released-*"):  # a killed release's half-built folder
-        shutil.rmtree(leftover, ignore_errors=True)
-    tmp = Path(tempfile.mkdtemp(prefix=".released-new-", dir=batch.folder))
-    by_vin = {s.vin: s for s, _ in placed}
-    try:
-        numbered = [Numbered(Order(0, r.order_id, r.vin), r.vin, r.number, r.total, r.market)
-                    for _, r in placed]
-        ctx = EmitContext(composer, tpl, title, created, tmp, proofs=False,
-                          formats=formats or tpl.formats)
-        sheets, rows = emit(ctx, numbered, workers=1)
-        rows = [replace(r, proof=next(p.proof for _, p in placed if p.vin == r.vin),
-                        approved_by=by_vin[r.vin].name, approved_at=by_vin[r.vin].read_at)
-                for r in rows]
-        notes = (f"RELEASED: only the {len(placed)} owner-approved plaques of batch {batch.batch_id} "
-                 f"({len(states)} in the batch: {c[APPROVED]} approved, {c[WAITING]} waiting, "
-                 f"{c[CHANGES]} changes requested).",
-                 "Engrave only from this released/ folder; the batch's own sheets/ hold unapproved "
-                 "plaques too.")
-        if refused:
-            notes += (f"{len(refused)} approved plaque(s) held back: their files no longer match "
-                      "the approval.",)
-        finish(tmp, tpl, title, created, rows, sheets, 0, len(states), notes, released=True,
-               proof_prefix="../", formats=ctx.formats)
-        atomic_write_bytes(tmp / "README.txt", _readme(batch.batch_id, len(placed), len(sheets),
-                                                       created).encode("utf-8"))
-        sync_folder(tmp)
-        _swap_in(tmp, target)
-    except OSError as e:
-        raise ApprovalError(f"cannot write {target}: {e.strerror or e}.") from None
-    finally:
-        if tmp.exists():
-            shutil.rmtree(tmp, ignore_errors=True)
-    _log_release(ledger_path, batch, held_before, {r.vin: r for r in rows})
-    states = [replace(s, released=s.vin in by_vin) for s in states]
-    return ReleaseResult(batch.batch_id, target, states, [s for s in states if s.released],
-                         refused, len(sheets))
-
-
-def _log_release(ledger_path: Path, batch: BatchFolder, before: dict[str, str],
-                 now_rows: dict[str, ManifestRow]) -> None:
-    """History: released for what entered released/, unreleased for what left it."""
-    at = utc_now()
-    events = [Event(at, v, batch.batch_id, "released", r.svg_sha256, r.number,
-                    detail=f"{r.sheet} slot {r.slot}")
-              for v, r in sorted(now_rows.items()) if before.get(v) != r.svg_sha256]
-    events += [Event(at, v, batch.batch_id, "unreleased", sha,
-                     batch.row(v).number if batch.row(v) else None, detail="no longer approved")
-               for v, sha in sorted(before.items()) if v not in now_rows]
-    with Ledger(ledger_path) as led:
-        led.add_events(events)
-        write_history(batch.folder, led.events(batch_id=batch.batch_id))
-
-
-def _swap_in(new: Path, target: Path) -> None:
-    """Replace ``target`` by ``new`` as a whole (the old folder is renamed away, then deleted)."""
-    old = None
-    if target.exists():
-        old = Path(tempfile.mkdtemp(prefix=".released-old-", dir=target.parent))
-        os.rename(target, old / "x")
-    os.rename(new, target)
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
-
-
-def _readme(batch_id: str, n: int, sheets: int, created: str) -> str:
-    return (f"RELEASED PLAQUES of batch {batch_id} ({created})\r\n\r\n"
-            f"This folder holds only the {n} plaques whose owners approved their proof, on "
-            f"{sheets} sheet(s).\r\nEngrave from this folder only: sheets/sheet-NN.svg (bed "
-            "loads), engrave/ (single plaques),\r\njob-sheet.pdf (overview and maps), manifest.csv "
-            "(what is here, with sha256).\r\nThe sheets/ and engrave/ folders one level up also "
-            "hold plaques that are NOT approved.\r\n")

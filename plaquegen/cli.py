@@ -541,7 +541,7 @@ def release(batch_dir, ledger, template, formats) -> None:
 
     Exit 4 if an approved plaque was held back because its files no longer match.
     """
-    from .approvals import release as do_release
+    from .release import release as do_release
     from .errors import EXIT_ATTENTION
 
     result = do_release(batch_dir, ledger, template, _formats(formats))
@@ -562,7 +562,7 @@ def release(batch_dir, ledger, template, formats) -> None:
 @APPROVAL_LEDGER_OPT
 def status(batch_dir, ledger) -> None:
     """Show where each plaque of BATCH_DIR stands: approved, changes requested or waiting."""
-    from .approvals import batch_status
+    from .states import batch_status
 
     result = batch_status(batch_dir, ledger)
     click.echo(f"{'number':<13} {'VIN':<17}  {'order':<12} {'state':<18} {'released':<8}  "

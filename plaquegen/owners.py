@@ -14,7 +14,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Sequence
 
-from .approvals import WAITING, open_batch_and_ledger, plaque_states
+from .states import WAITING, open_batch_and_ledger, plaque_states
 from .batchdir import OUTBOX, ManifestRow, read_inside, read_owners, write_history
 from .clock import parse_utc, utc_now
 from .errors import PlaquegenError

@@ -20,6 +20,9 @@ from .files import ASSETS
 from .geometry import LAYER_ORDER, Bounds
 from .laser import DEFAULT_LASER, LaserSettings, LaserSettingsError, parse_laser
 
+__all__ = ["TemplateError", "Template", "Placement", "ArtworkSpec", "NumberSpec", "Bed",
+           "load_template", "parse_formats", "DEFAULT_TEMPLATE", "FORMATS"]
+
 DEFAULT_TEMPLATE = ASSETS / "plaque.toml"
 MAX_TEMPLATE_BYTES = 256 * 1024
 MAX_SIZE_MM = 2000.0  # nothing a laser bed holds is larger

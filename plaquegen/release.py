@@ -1,0 +1,168 @@
+"""Release = verify + emit: only the approved plaques, re-made and checked byte for byte, laid
+out by the same emitter as the batch into ``<batch>/released/`` (built aside, swapped in whole).
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+
+from .batchdir import RELEASED, BatchFolder, ManifestRow, kept_template, read_inside, write_history
+from .clock import today, utc_now
+from .compose import Composer
+from .emit import EmitContext, emit, finish
+from .errors import PlaquegenError
+from .files import atomic_write_bytes, sha256_bytes, sync_folder
+from .ledger import Event, Ledger
+from .records import Numbered, Order
+from .svgout import plaque_svg
+from .template import load_template
+from .states import (APPROVED, CHANGES, WAITING, ApprovalError, PlaqueState, counts, load_state,
+                     open_batch_and_ledger, plaque_states, released_plaques)
+
+__all__ = ["ReleaseResult", "release"]
+
+
+# ---------------------------------------------------------------------------
+# Releasing the approved plaques to the shop.
+
+@dataclass(frozen=True)
+class ReleaseResult:
+    batch_id: str
+    folder: Path  # <batch>/released (exists only if something was released)
+    states: list[PlaqueState]
+    released: list[PlaqueState]
+    refused: list[tuple[PlaqueState, str]]  # approved but not placed, with the reason
+    sheets: int
+    removed_stale: bool = False  # an old released/ folder was removed, nothing replaced it
+
+
+def _release_template(batch: BatchFolder, template):
+    kept = kept_template(batch.folder)
+    try:
+        if template is not None or kept is None:
+            return load_template(template)
+        return load_template(*kept)
+    except PlaquegenError as e:
+        raise ApprovalError(str(e)) from None
+
+
+def release(folder: str | os.PathLike, ledger: str | os.PathLike | None = None,
+            template: str | os.PathLike | None = None,
+            formats: tuple[str, ...] | None = None) -> ReleaseResult:
+    """Write <batch>/released/ with only the approved, verified plaques (swapped in whole)."""
+    batch, ledger_path = open_batch_and_ledger(folder, ledger)
+    issues, events = load_state(batch, ledger_path)
+    states = plaque_states(batch, issues, events)
+    tpl = _release_template(batch, template)
+    try:
+        composer = Composer.prepare(tpl)
+    except PlaquegenError as e:
+        raise ApprovalError(str(e)) from None
+
+    placed: list[tuple[PlaqueState, ManifestRow]] = []
+    refused: list[tuple[PlaqueState, str]] = []
+    for s in states:
+        if s.state != APPROVED:
+            continue
+        row = batch.row(s.vin)
+        approved_sha = issues[s.vin].svg_sha256
+        data = read_inside(batch.folder, row.svg)
+        if data is None:
+            refused.append((s, f"engrave file {row.svg} is missing"))
+        elif sha256_bytes(data) != approved_sha:
+            refused.append((s, f"engrave file {row.svg} differs from the approved artwork "
+                               "(changed after approval)"))
+        elif sha256_bytes(plaque_svg(composer.compose(row.vin, row.number, row.total), tpl)) \
+                != approved_sha:
+            refused.append((s, "the plaque made again with this template differs from the approved "
+                               "artwork (was the batch made with another --template?)"))
+        else:
+            placed.append((s, row))
+
+    target = batch.folder / RELEASED
+    held_before = released_plaques(batch.folder)
+    if not placed:
+        removed = target.exists()
+        if removed:
+            shutil.rmtree(target)  # nothing approved any more: an old release must not linger
+        _log_release(ledger_path, batch, held_before, {})
+        return ReleaseResult(batch.batch_id, target, states, [], refused, 0, removed)
+
+    c = counts(states)
+    title = f"{batch.batch_id} RELEASED"
+    created = today()
+    for leftover in batch.folder.glob(".released-*"):  # a killed release's half-built folder
+        shutil.rmtree(leftover, ignore_errors=True)
+    tmp = Path(tempfile.mkdtemp(prefix=".released-new-", dir=batch.folder))
+    by_vin = {s.vin: s for s, _ in placed}
+    try:
+        numbered = [Numbered(Order(0, r.order_id, r.vin), r.vin, r.number, r.total, r.market)
+                    for _, r in placed]
+        ctx = EmitContext(composer, tpl, title, created, tmp, proofs=False,
+                          formats=formats or tpl.formats)
+        sheets, rows = emit(ctx, numbered, workers=1)
+        rows = [replace(r, proof=next(p.proof for _, p in placed if p.vin == r.vin),
+                        approved_by=by_vin[r.vin].name, approved_at=by_vin[r.vin].read_at)
+                for r in rows]
+        notes = (f"RELEASED: only the {len(placed)} owner-approved plaques of batch {batch.batch_id} "
+                 f"({len(states)} in the batch: {c[APPROVED]} approved, {c[WAITING]} waiting, "
+                 f"{c[CHANGES]} changes requested).",
+                 "Engrave only from this released/ folder; the batch's own sheets/ hold unapproved "
+                 "plaques too.")
+        if refused:
+            notes += (f"{len(refused)} approved plaque(s) held back: their files no longer match "
+                      "the approval.",)
+        finish(tmp, tpl, title, created, rows, sheets, 0, len(states), notes, released=True,
+               proof_prefix="../", formats=ctx.formats)
+        atomic_write_bytes(tmp / "README.txt", _readme(batch.batch_id, len(placed), len(sheets),
+                                                       created).encode("utf-8"))
+        sync_folder(tmp)
+        _swap_in(tmp, target)
+    except OSError as e:
+        raise ApprovalError(f"cannot write {target}: {e.strerror or e}.") from None
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp, ignore_errors=True)
+    _log_release(ledger_path, batch, held_before, {r.vin: r for r in rows})
+    states = [replace(s, released=s.vin in by_vin) for s in states]
+    return ReleaseResult(batch.batch_id, target, states, [s for s in states if s.released],
+                         refused, len(sheets))
+
+
+def _log_release(ledger_path: Path, batch: BatchFolder, before: dict[str, str],
+                 now_rows: dict[str, ManifestRow]) -> None:
+    """History: released for what entered released/, unreleased for what left it."""
+    at = utc_now()
+    events = [Event(at, v, batch.batch_id, "released", r.svg_sha256, r.number,
+                    detail=f"{r.sheet} slot {r.slot}")
+              for v, r in sorted(now_rows.items()) if before.get(v) != r.svg_sha256]
+    events += [Event(at, v, batch.batch_id, "unreleased", sha,
+                     batch.row(v).number if batch.row(v) else None, detail="no longer approved")
+               for v, sha in sorted(before.items()) if v not in now_rows]
+    with Ledger(ledger_path) as led:
+        led.add_events(events)
+        write_history(batch.folder, led.events(batch_id=batch.batch_id))
+
+
+def _swap_in(new: Path, target: Path) -> None:
+    """Replace ``target`` by ``new`` as a whole (the old folder is renamed away, then deleted)."""
+    old = None
+    if target.exists():
+        old = Path(tempfile.mkdtemp(prefix=".released-old-", dir=target.parent))
+        os.rename(target, old / "x")
+    os.rename(new, target)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def _readme(batch_id: str, n: int, sheets: int, created: str) -> str:
+    return (f"RELEASED PLAQUES of batch {batch_id} ({created})\r\n\r\n"
+            f"This folder holds only the {n} plaques whose owners approved their proof, on "
+            f"{sheets} sheet(s).\r\nEngrave from this folder only: sheets/sheet-NN.svg (bed "
+            "loads), engrave/ (single plaques),\r\njob-sheet.pdf (overview and maps), manifest.csv "
+            "(what is here, with sha256).\r\nThe sheets/ and engrave/ folders one level up also "
+            "hold plaques that are NOT approved.\r\n")
