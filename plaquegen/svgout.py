@@ -90,7 +90,11 @@ def layer_group(dwg: svgwrite.Drawing, name: str, template: Template, suffix: st
     g.attribs["inkscape:groupmode"] = "layer"
     g.attribs["inkscape:label"] = LAYER_LABELS[name]
     if name == "guide":
+        # Laser programs map unknown colours onto enabled layers and ignore labels and locks;
+        # hidden paths they leave out (MeerK40t: on its never-output branch). Inkscape shows
+        # the layer when the operator turns it on.
         g.attribs["sodipodi:insensitive"] = "true"  # locked in Inkscape
+        g.attribs["style"] = "display:none"
     for k, v in layer_style(name, template).items():
         g.attribs[k] = v
     return g

@@ -124,7 +124,7 @@ _DEFAULTS = {
     "signature": {"mode": "line", "align": "center", "valign": "middle"},
     "number": {"format": "{number:04d} / {total}", "tracking": 0.0, "align": "center",
                "valign": "middle"},
-    "colors": {"engrave": "#000000", "score": "#0000FF", "cut": "#FF0000", "guide": "#00A0A0"},
+    "colors": {"engrave": "#000000", "score": "#0000FF", "cut": "#FF0000", "guide": "#F36926"},
     "strokes": {"hairline": 0.025},
     "bed": {},
     "output": {"formats": ["svg"]},

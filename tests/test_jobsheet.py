@@ -20,7 +20,7 @@ PDFTOPPM = shutil.which("pdftoppm")
 LAYERS = (("engrave", "#000000", "fill: engrave the black areas"),
           ("score", "#0000FF", "line: one pass, low power"),
           ("cut", "#FF0000", "line: cut the plate outline"),
-          ("guide", "#00A0A0", "do not output"))
+          ("guide", "#F36926", "do not output"))
 
 
 def vin_for(i: int) -> str:

@@ -66,9 +66,6 @@ def test_plaque_svg(tmp_path, plaque, template):
         assert all(abs(g - w) < TOL for g, w in zip(got, (b.xmin, b.ymin, b.xmax, b.ymax))), (got, b)
 
 
-@pytest.mark.xfail(strict=True, reason="sheets.py still draws guides on a visible layer in #00A0A0, "
-                   "which MeerK40t turns into an output Engrave operation; passes once the lead "
-                   "hides the guide layer (style='display:none', colour #F36926)")
 def test_sheet_svg_guides_never_in_an_output_operation(tmp_path, sheet, template):
     tree, _ = _load(tmp_path, "s.svg", sheet_svg(sheet, template, "2025-09"), bounds=False)
     laser_paths = sum(len(s.plaque.layer(n).paths) for s in sheet.slots for n in ("engrave", "score", "cut"))

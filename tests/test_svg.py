@@ -14,7 +14,7 @@ from conftest import INKSCAPE
 SVG = "{http://www.w3.org/2000/svg}"
 INK = "{http://www.inkscape.org/namespaces/inkscape}"
 ALLOWED = {"svg", "g", "path", "title", "desc"}
-PALETTE = {"#000000", "#0000FF", "#FF0000", "#00A0A0"}
+PALETTE = {"#000000", "#0000FF", "#FF0000", "#F36926"}
 NUM = re.compile(r"-?\d+(?:\.\d+)?(?:e-?\d+)?")
 
 
@@ -174,7 +174,7 @@ def test_sheet_svgs_hold_every_plaque_and_guides(example_batch, template):
         assert root.get("width") == f"{bed.width:g}mm" and root.get("viewBox") == f"0 0 {bed.width:g} {bed.height:g}"
         groups = {g.get("id"): g for g in root if _tag(g) == "g"}
         assert list(groups)[-1] == "layer-guide"
-        assert groups["layer-guide"].get("stroke") == "#00A0A0"
+        assert groups["layer-guide"].get("stroke") == "#F36926"
         total_cut += len(groups["layer-cut"])
         for el in root.iter():
             assert _tag(el) in ALLOWED and el.get("transform") is None

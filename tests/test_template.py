@@ -37,7 +37,7 @@ def test_default_template_loads():
     assert t.format_number(462, 6309) == "0462 / 6309"
     assert t.silhouette.file.exists() and t.silhouette.mode == "fill"
     assert t.signature is not None and t.signature.mode == "line"
-    assert t.colors == {"engrave": "#000000", "score": "#0000FF", "cut": "#FF0000", "guide": "#00A0A0"}
+    assert t.colors == {"engrave": "#000000", "score": "#0000FF", "cut": "#FF0000", "guide": "#F36926"}
     for spec in (t.silhouette.place, t.signature.place, t.number.place):
         assert t.plate.contains(spec.box)
     assert t.bed.slots == t.bed.columns * t.bed.rows
