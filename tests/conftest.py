@@ -54,6 +54,7 @@ def write_orders(path: Path, cars: Iterable, start: int = 1, prefix: str = "O-",
         if contact:
             cells += [f"o{i}@example.org", "DE" if i % 3 else "US"]
         lines.append(",".join(cells))
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
     Path(path).write_text(newline.join(lines) + newline, "utf-8")
     return Path(path)
 

@@ -1,9 +1,6 @@
 """Approval round-trip on real files: a small batch, owners' filled-in proofs, release, status."""
 from __future__ import annotations
 
-import csv
-import hashlib
-import io
 import json
 import shutil
 import xml.etree.ElementTree as ET
@@ -14,7 +11,7 @@ from click.testing import CliRunner
 from pypdf import PdfReader, PdfWriter
 from pypdf.generic import NameObject
 
-from conftest import ROOT
+from conftest import read_csv as _csv, sha256_file as _sha, write_orders as _orders, ROOT
 from plaquegen.approvals import (APPROVED, CHANGES, WAITING, ApprovalError, batch_status,
                                  record_approvals, release)
 from plaquegen.batch import BatchOptions, run_batch
@@ -29,18 +26,7 @@ NUMBERS = (40, 41, 42)
 # ---------------------------------------------------------------------------
 # Helpers
 
-def _orders(path: Path, cars, start: int = 1) -> Path:
-    path.write_text("order_id,vin,name\n" + "".join(
-        f"O-{start + i},{c.vin},Owner {i}\n" for i, c in enumerate(cars)), encoding="utf-8")
-    return path
 
-
-def _csv(path: Path) -> list[dict]:
-    return list(csv.DictReader(io.StringIO(path.read_text("utf-8-sig"))))
-
-
-def _sha(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 @pytest.fixture

@@ -1,8 +1,6 @@
 """The batch end to end: folder, manifest, rejects, determinism, re-runs, the CLI."""
 from __future__ import annotations
 
-import csv
-import hashlib
 import io
 import subprocess
 import sys
@@ -11,17 +9,11 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from conftest import EXAMPLE, ROOT
+from conftest import read_csv as _csv, sha256_file as _sha, write_orders as _orders, EXAMPLE, ROOT
 from plaquegen.batch import BatchError, BatchOptions, run_batch
 from plaquegen.cli import main
 
 
-def _csv(path: Path) -> list[dict]:
-    return list(csv.DictReader(io.StringIO(path.read_text("utf-8-sig"))))
-
-
-def _sha(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 # The batch's record files carry the time of the run; everything else is the same bytes.
@@ -210,27 +202,22 @@ def test_proof_shows_exactly_the_engrave_file(example_batch, template, tmp_path)
         assert iou(*masks) >= 0.98
 
 
-def _orders_file(path: Path, cars, start: int = 1) -> Path:
-    path.write_text("order_id,vin,name\n" + "".join(
-        f"O-{start + i},{c.vin},Owner {i}\n" for i, c in enumerate(cars)))
-    return path
-
 
 def test_ledger_refuses_a_car_issued_in_an_earlier_batch(tmp_path, register):
     cars = [register.by_number(n) for n in (10, 11, 12)]
     out = tmp_path / "out"
-    b1 = run_batch(BatchOptions(orders=_orders_file(tmp_path / "a.csv", cars[:2]), out=out,
+    b1 = run_batch(BatchOptions(orders=_orders(tmp_path / "a.csv", cars[:2]), out=out,
                                 batch_id="2025-09", proofs=False))
     assert b1.plaques == 2
     # batch 2 orders car 11 again (and a new car 12): 11 is refused naming batch 2025-09
-    b2 = run_batch(BatchOptions(orders=_orders_file(tmp_path / "b.csv", cars[1:], 50), out=out,
+    b2 = run_batch(BatchOptions(orders=_orders(tmp_path / "b.csv", cars[1:], 50), out=out,
                                 batch_id="2025-10", proofs=False))
     assert (b2.plaques, b2.rejects) == (1, 1)
     rej = _csv(out / "2025-10" / "rejects.csv")
     assert rej[0]["vin"] == cars[1].vin and "2025-09" in rej[0]["reason"]
     assert "--reprint" in rej[0]["reason"]
     # --reprint makes it and records it as a reprint
-    b3 = run_batch(BatchOptions(orders=_orders_file(tmp_path / "b.csv", cars[1:], 50), out=out,
+    b3 = run_batch(BatchOptions(orders=_orders(tmp_path / "b.csv", cars[1:], 50), out=out,
                                 batch_id="2025-10", proofs=False, reprint=True))
     assert (b3.plaques, b3.rejects) == (2, 0)
     from plaquegen.ledger import Ledger
@@ -243,7 +230,7 @@ def test_same_batch_twice_is_idempotent_in_the_ledger(tmp_path, register):
     from plaquegen.ledger import Ledger
 
     cars = [register.by_number(n) for n in (20, 21, 22)]
-    orders = _orders_file(tmp_path / "c.csv", cars)
+    orders = _orders(tmp_path / "c.csv", cars)
     out = tmp_path / "out"
     run_batch(BatchOptions(orders=orders, out=out, proofs=False))
     with Ledger(out / "ledger.sqlite") as led:
@@ -256,7 +243,7 @@ def test_same_batch_twice_is_idempotent_in_the_ledger(tmp_path, register):
 
 
 def test_cli_ledger_lists_batches(tmp_path, register):
-    orders = _orders_file(tmp_path / "d.csv", [register.by_number(30)])
+    orders = _orders(tmp_path / "d.csv", [register.by_number(30)])
     out = tmp_path / "out"
     run_batch(BatchOptions(orders=orders, out=out, proofs=False))
     r = CliRunner().invoke(main, ["ledger", "--ledger", str(out / "ledger.sqlite")])
@@ -273,7 +260,7 @@ def test_cli_ledger_lists_batches(tmp_path, register):
 def test_previews_on_request(tmp_path, register):
     from PIL import Image
 
-    orders = _orders_file(tmp_path / "p.csv", [register.by_number(40), register.by_number(41)])
+    orders = _orders(tmp_path / "p.csv", [register.by_number(40), register.by_number(41)])
     res = run_batch(BatchOptions(orders=orders, out=tmp_path / "out", proofs=False, previews=True))
     pngs = sorted((res.folder / "preview").glob("*.png"))
     assert [p.stem for p in pngs] == [Path(r["svg"]).stem for r in _csv(res.folder / "manifest.csv")]
@@ -289,9 +276,9 @@ def test_rerun_of_the_first_batch_keeps_its_car_after_a_reprint_elsewhere(tmp_pa
 
     car = register.by_number(50)
     out = tmp_path / "out"
-    a = _orders_file(tmp_path / "A.csv", [car])
+    a = _orders(tmp_path / "A.csv", [car])
     run_batch(BatchOptions(orders=a, out=out, proofs=False))
-    run_batch(BatchOptions(orders=_orders_file(tmp_path / "B.csv", [car], 9), out=out, proofs=False,
+    run_batch(BatchOptions(orders=_orders(tmp_path / "B.csv", [car], 9), out=out, proofs=False,
                            reprint=True))
     again = run_batch(BatchOptions(orders=a, out=out, proofs=False))
     assert (again.plaques, again.rejects) == (1, 0)
@@ -319,7 +306,7 @@ def _template_variant(tmp_path, **replace) -> Path:
 def test_number_format_beyond_ascii_works_end_to_end(tmp_path, register):
     tpl = _template_variant(tmp_path, **{'format = "{number:04d} / {total}"':
                                          'format = "Nº {number:04d} · {total}"'})
-    orders = _orders_file(tmp_path / "n.csv", [register.by_number(60)])
+    orders = _orders(tmp_path / "n.csv", [register.by_number(60)])
     res = run_batch(BatchOptions(orders=orders, out=tmp_path / "out", template=tpl))
     assert res.plaques == 1
     row = _csv(res.folder / "manifest.csv")[0]
@@ -332,7 +319,7 @@ def test_plate_too_large_for_a_proof_is_refused_before_writing(tmp_path, registe
     tpl = _template_variant(tmp_path, **{"width = 80.0": "width = 230.0",
                                          "width = 600.0": "width = 1500.0",
                                          "pitch_x = 95.0": "pitch_x = 235.0"})
-    orders = _orders_file(tmp_path / "n.csv", [register.by_number(61)])
+    orders = _orders(tmp_path / "n.csv", [register.by_number(61)])
     with pytest.raises(BatchError, match=r"does not fit a 1:1 proof page; make the batch with --no-proofs\.$"):
         run_batch(BatchOptions(orders=orders, out=tmp_path / "out", template=tpl))
     assert not (tmp_path / "out").exists()
@@ -352,7 +339,7 @@ def test_dense_and_duplicated_artwork_gives_clean_geometry(tmp_path, register):
         f'<path id="car" d="M0 0 {steps} L4000 0 L4000 1400 L0 1400 Z"/>'
         '<rect x="100" y="100" width="500" height="500"/><rect x="100" y="100" width="500" height="500"/>'
         '<use xlink:href="#car"/></svg>', "utf-8")
-    orders = _orders_file(tmp_path / "n.csv", [register.by_number(62)])
+    orders = _orders(tmp_path / "n.csv", [register.by_number(62)])
     res = run_batch(BatchOptions(orders=orders, out=tmp_path / "out", template=tpl, proofs=False))
     svg = (res.folder / _csv(res.folder / "manifest.csv")[0]["svg"]).read_text()
     ds = re.findall(r' d="([^"]+)"', svg)
@@ -370,8 +357,8 @@ def test_dense_and_duplicated_artwork_gives_clean_geometry(tmp_path, register):
 def test_check_consults_the_ledger_without_writing(tmp_path, register, monkeypatch):
     car = register.by_number(70)
     out = tmp_path / "out"
-    run_batch(BatchOptions(orders=_orders_file(tmp_path / "first.csv", [car]), out=out, proofs=False))
-    later = _orders_file(tmp_path / "later.csv", [car, register.by_number(71)])
+    run_batch(BatchOptions(orders=_orders(tmp_path / "first.csv", [car]), out=out, proofs=False))
+    later = _orders(tmp_path / "later.csv", [car, register.by_number(71)])
     before = sorted(p.name for p in out.iterdir())
     r = CliRunner().invoke(main, ["check", str(later), "--out", str(out)])
     assert r.exit_code == 3, r.output

@@ -17,7 +17,7 @@ from mailservers import DOVECOT, Dovecot, SmtpServer, make_certs
 from plaquegen.cli import main
 from plaquegen.ledger import Ledger
 from plaquegen.mail import mail_language
-from test_approvals import APPROVED, CHANGES, _csv, fill
+from test_approvals import CHANGES, _csv, fill
 
 PASSWORD = "s3cret-ünïcode"
 

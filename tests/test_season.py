@@ -2,7 +2,6 @@
 and asserts what the user sees: exit status, the sentence, files on disk, ledger rows."""
 from __future__ import annotations
 
-import os
 import shutil
 import signal
 import subprocess
@@ -10,22 +9,15 @@ import sys
 import time
 from pathlib import Path
 
-import pytest
 from click.testing import CliRunner
 
-from conftest import ROOT
+from conftest import ROOT, read_csv as _csv, write_orders as _orders
 from plaquegen.cli import main
 from plaquegen.ledger import Ledger
-from test_approvals import APPROVED, _csv, fill
+from test_approvals import APPROVED, fill
 
 DEMO = ROOT / "assets" / "register-demo.csv"
 
-
-def _orders(path: Path, cars, start: int = 1) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text("order_id,vin,name\n" + "".join(
-        f"O-{start + i},{c.vin},Owner {i}\n" for i, c in enumerate(cars)), encoding="utf-8")
-    return path
 
 
 def run(*args: str, env: dict | None = None):
@@ -72,7 +64,7 @@ def test_same_named_order_files_do_not_overwrite_each_other(tmp_path, register):
     before = _tree(out / "orders")
     code, text = run("batch", feb, "--out", out, "--no-proofs", "--workers", "1")
     assert code == 1
-    assert f"batch orders was made on" in text and str(jan.resolve()) in text
+    assert "batch orders was made on" in text and str(jan.resolve()) in text
     assert "--batch-id NEW" in text and "--replace" in text
     assert _tree(out / "orders") == before, "nothing of the first batch changed"
     assert {i.number for i in _issues(out)} == {10, 11}
