@@ -518,18 +518,10 @@ class Ledger:
 
     def events(self, vin: str | None = None, batch_id: str | None = None) -> list[Event]:
         """The history, oldest first, optionally of one car and/or one batch."""
-        where, params = [], []
-        if vin is not None:
-            where.append("vin = ?")
-            params.append(vin)
-        if batch_id is not None:
-            where.append("batch_id = ?")
-            params.append(batch_id)
-        sql = f"SELECT {_EVENT_COLUMNS} FROM event"
-        if where:
-            sql += " WHERE " + " AND ".join(where)
+        where, params = _where(vin=vin, batch_id=batch_id)
         try:
-            rows = self._db.execute(sql + " ORDER BY id", params).fetchall()
+            rows = self._db.execute(f"SELECT {_EVENT_COLUMNS} FROM event{where} ORDER BY id",
+                                    params).fetchall()
         except sqlite3.Error as exc:
             raise LedgerError(f"cannot read ledger {self.path}: {exc}") from exc
         return [Event(*r) for r in rows]
@@ -675,19 +667,10 @@ class Ledger:
 
     def issues(self, batch_id: str | None = None, vin: str | None = None) -> list[Issue]:
         """Recorded plaques, optionally of one batch and/or one VIN, by batch then number."""
-        where, params = [], []
-        if batch_id is not None:
-            where.append("batch_id = ?")
-            params.append(batch_id)
-        if vin is not None:
-            where.append("vin = ?")
-            params.append(vin)
-        sql = f"SELECT {_COLUMNS}, stale FROM issue"
-        if where:
-            sql += " WHERE " + " AND ".join(where)
-        sql += " ORDER BY batch_id, number, vin"
+        where, params = _where(batch_id=batch_id, vin=vin)
         try:
-            rows = self._db.execute(sql, params).fetchall()
+            rows = self._db.execute(f"SELECT {_COLUMNS}, stale FROM issue{where} "
+                                    "ORDER BY batch_id, number, vin", params).fetchall()
         except sqlite3.Error as exc:
             raise LedgerError(f"cannot read ledger {self.path}: {exc}") from exc
         return [Issue(r[0], r[1], r[2], r[3], r[4], r[5], r[6], bool(r[7]), r[8], r[9], r[10], r[11],
@@ -776,6 +759,13 @@ class Ledger:
 
 
 # --------------------------------------------------------------------- helpers
+
+def _where(**equal) -> tuple[str, list]:
+    """' WHERE a = ? AND b = ?' and its parameters for the arguments that are not None."""
+    given = {k: v for k, v in equal.items() if v is not None}
+    if not given:
+        return "", []
+    return " WHERE " + " AND ".join(f"{k} = ?" for k in given), list(given.values())
 
 def _os_reason(exc: OSError) -> str:
     reason = exc.strerror or str(exc)
