@@ -24,6 +24,7 @@ from .jobsheet import JobSheetInfo, render_jobsheet
 from .layers import LAYERS
 from .preview import svg_to_png
 from .proof import render_proof
+from .proofstrings import letter_paper, proof_language
 from .records import Numbered
 from .sheets import Sheet, fill, plan, sheet_svg
 from .svgout import plaque_svg
@@ -112,10 +113,26 @@ def run_jobs(ctx: EmitContext, jobs: list[Job],
         for job in jobs:
             yield make_sheet(ctx, *job)
         return
+    _warm(ctx, [n for _, chunk, _ in jobs for n in chunk])
     mp = multiprocessing.get_context("fork")
     with ProcessPoolExecutor(max_workers=workers, mp_context=mp, initializer=_init_worker,
                              initargs=(ctx,)) as pool:
         yield from pool.map(_worker_job, jobs)
+
+
+def _warm(ctx: EmitContext, cars: Sequence[Numbered]) -> None:
+    """Fill the caches every worker needs (glyphs, path data, one proof template per language
+    and paper) once, before the workers fork, instead of once in each of them."""
+    seen = set()
+    for n in cars:
+        variant = (proof_language(n), letter_paper(n))
+        if variant in seen:
+            continue
+        seen.add(variant)
+        plaque = ctx.composer.compose(n.vin, n.number, n.total)
+        svg = plaque_svg(plaque, ctx.template)
+        if ctx.proofs:
+            render_proof(plaque, n, ctx.batch_id, sha256_bytes(svg), ctx.created)
 
 
 def layer_table(template: Template) -> list[tuple[str, str, str]]:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import itertools
 import os
 import re
 import tempfile
@@ -52,15 +53,29 @@ def safe_name(text: str, fallback: str = "unnamed", max_len: int = 64) -> str:
     return name
 
 
+_TMP_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
+_counter = itertools.count()
+
+
 def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> None:
-    """Write ``data`` to ``path`` atomically (temp file in the same folder + rename)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix="." + path.name + ".", suffix=".tmp", dir=path.parent)
+    """Write ``data`` to ``path`` atomically (temp file in the same folder + rename).
+
+    One hidden temp name per write (process id and a counter; O_EXCL, so never someone
+    else's file), mode 0644 at creation, the folder made only when it is missing."""
+    path = os.fspath(path)
+    folder, name = os.path.split(path)
+    tmp = os.path.join(folder, f".{name}.{os.getpid()}-{next(_counter)}.tmp")
+    try:
+        fd = os.open(tmp, _TMP_FLAGS, 0o644)
+    except FileNotFoundError:
+        os.makedirs(folder or ".", exist_ok=True)
+        fd = os.open(tmp, _TMP_FLAGS, 0o644)
+    except FileExistsError:  # a killed run's leftover with our pid: take a fresh name
+        tmp = tempfile.mktemp(prefix=f".{name}.", suffix=".tmp", dir=folder or ".")
+        fd = os.open(tmp, _TMP_FLAGS, 0o644)
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
-        os.chmod(tmp, 0o644)
         os.replace(tmp, path)
     except BaseException:
         try:
