@@ -29,6 +29,7 @@ import pathlib
 import unicodedata
 from dataclasses import dataclass
 
+from .contours import ContourError, normalize_segs
 from .geometry import Bounds, Path, RecordingPathPen, segs_bounds, split_subpaths
 
 try:  # HarfBuzz shaping (GPOS kerning, mark positioning); optional at import time
@@ -353,6 +354,12 @@ class OutlineFont(TextFont):
         for sp in split_subpaths(pen.segs):
             if any(s[0] in "LC" for s in sp):
                 segs.extend(sp)
+        # Fill-rule-independent contours, once per glyph (contours.py); 0.001 em tolerance.
+        try:
+            segs = normalize_segs(tuple(segs), "nonzero", self._upem * 0.001,
+                                  f"glyph {name!r} of font {self.name!r}")
+        except ContourError as e:
+            raise FontError(str(e)) from None
         return _make_glyph(tuple(segs), self._hmtx[name][0])
 
     def _legacy_kern_pairs(self) -> dict:

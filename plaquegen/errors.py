@@ -1,0 +1,2 @@
+class PlaquegenError(Exception):
+    """A fatal problem; str() is the one sentence the user sees."""
