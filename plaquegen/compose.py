@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .artwork import ArtworkError, fit_artwork, load_artwork
-from .contours import ContourError, normalize_fill, shapes
+from .contours import ContourError, merge_fills, normalize_fill, shapes
 from .geometry import Layer, Path, Plaque, rounded_rect
 from .travel import order_layer, run_ends, splice
 from .glyphs import fit_text, load_font
@@ -44,6 +44,8 @@ class Composer:
         # would burn twice: keep the first of identical paths (compared at 0.001 mm).
         for name, paths in layers.items():
             layers[name] = _unique(paths)
+        # Disjoint filled shapes become one path, so the laser may order all their contours.
+        layers["engrave"] = list(merge_fills(layers["engrave"]))
         outline = rounded_rect(0.0, 0.0, template.width, template.height, template.corner_radius)
         if template.outline in ("cut", "guide"):
             layers[template.outline].append(outline)

@@ -34,7 +34,7 @@ from .errors import PlaquegenError
 from .geometry import Path, Seg, split_subpaths
 
 __all__ = ["ContourError", "FLATTEN_TOL", "normalize_fill", "normalize_segs", "shapes",
-           "flatten_subpath", "signed_area", "reverse_closed"]
+           "flatten_subpath", "signed_area", "reverse_closed", "merge_fills"]
 
 #: Flattening tolerance (maximum distance of a chord from its curve), in the path's units (mm).
 FLATTEN_TOL = 0.01
@@ -248,3 +248,20 @@ def shapes(path: Path, tol: float = FLATTEN_TOL) -> tuple[Path, ...]:
         groups[best].append(i)
     return tuple(Path(tuple(s for i in members for s in subs[i]), path.fill_rule)
                  for _, members in sorted(groups.items()))
+
+
+def merge_fills(paths: Sequence[Path], tol: float = FLATTEN_TOL) -> tuple[Path, ...]:
+    """Normalised filled paths as one path when no contour of one touches a contour of another.
+
+    One path lets the laser order every contour freely (a hole must stay in the
+    path of its outer, so separate paths tie contours together). Where shapes of
+    different paths overlap, they stay apart as :func:`shapes` pieces: merging them
+    would need a boolean union that flattens their curves.
+    """
+    paths = [p for p in paths if p.segs]
+    if len(paths) <= 1:
+        return tuple(paths)
+    rings = [flatten_subpath(sp, tol) for p in paths for sp in split_subpaths(p.segs)]
+    if _disjoint(rings):
+        return (Path(tuple(s for p in paths for s in p.segs), "nonzero"),)
+    return tuple(piece for p in paths for piece in shapes(p, tol))

@@ -27,7 +27,7 @@ from typing import Sequence
 from .geometry import Path, Seg, split_subpaths
 
 __all__ = ["order_layer", "splice", "reverse_path", "reverse_run", "run_ends", "run_travel",
-           "inner_travel", "plan_sweep", "SweepStep"]
+           "inner_travel", "plan_sweep", "SweepStep", "run_variants", "polish_run"]
 
 Point = tuple[float, float]
 _dist = math.dist
@@ -81,13 +81,21 @@ def _is_closed(sp: Sequence[Seg]) -> bool:
 
 
 class _Unit:
-    """A path and its ways of being run: variants (entry, exit), rev[v] = the reverse variant."""
+    """A path and its ways of being run.
 
-    __slots__ = ("path", "entries", "exits", "rev", "kind", "block")
+    Variant v enters at entries[v], leaves at exits[v] and travels inner[v] mm between
+    its own sub-paths; rev[v] is the same run backwards. A block (several sub-paths)
+    gains variants while a tour is solved: its sub-paths re-ordered for the
+    neighbours it ends up between.
+    """
+
+    __slots__ = ("path", "entries", "exits", "rev", "inner", "kind", "subs", "orders")
 
     def __init__(self, path: Path):
         subs = split_subpaths(path.segs)
         self.path = path
+        self.orders: list = []
+        self.subs: list = []
         if len(subs) == 1 and _is_closed(subs[0]):
             nodes = _nodes(subs[0])
             if nodes[-1] == nodes[0]:
@@ -95,21 +103,41 @@ class _Unit:
             self.kind = "closed"
             self.entries = self.exits = nodes
             self.rev = list(range(len(nodes)))
+            self.inner = [0.0] * len(nodes)
         elif len(subs) == 1:
             nodes = _nodes(subs[0])
             self.kind = "open"
             self.entries = [nodes[0], nodes[-1]]
             self.exits = [nodes[-1], nodes[0]]
             self.rev = [1, 0]
+            self.inner = [0.0, 0.0]
         else:
-            block = order_layer([Path(tuple(sp), path.fill_rule) for sp in subs],
-                                start=(subs[0][0][1], subs[0][0][2]))
-            self.block = block
             self.kind = "block"
-            a, b = run_ends(block)
-            self.entries = [a, b]
-            self.exits = [b, a]
-            self.rev = [1, 0]
+            self.subs = [_Unit(Path(tuple(sp), path.fill_rule)) for sp in subs]
+            self.entries, self.exits, self.rev, self.inner = [], [], [], []
+            self.add_order(_solve(self.subs, (subs[0][0][1], subs[0][0][2])))
+
+    def copy(self) -> "_Unit":
+        """A copy whose variant lists a solve may extend (cached units stay as they are)."""
+        if self.kind != "block":
+            return self
+        u = object.__new__(_Unit)
+        u.path, u.kind, u.subs = self.path, self.kind, self.subs
+        u.orders, u.entries, u.exits = list(self.orders), list(self.entries), list(self.exits)
+        u.rev, u.inner = list(self.rev), list(self.inner)
+        return u
+
+    def add_order(self, order: list) -> int:
+        """Add a sub-path order (and its reverse) as variants; return the forward one's index."""
+        back = [(su, su.rev[sv]) for su, sv in reversed(order)]
+        k = len(self.orders)
+        for o in (order, back):
+            self.orders.append(o)
+            self.entries.append(o[0][0].entries[o[0][1]])
+            self.exits.append(o[-1][0].exits[o[-1][1]])
+            self.inner.append(_tour_inner(o))
+        self.rev += [k + 1, k]
+        return k
 
     def build(self, v: int) -> Path:
         p = self.path
@@ -117,8 +145,14 @@ class _Unit:
             return p if v == 0 else Path(tuple(_rotate_closed(p.segs, v)), p.fill_rule)
         if self.kind == "open":
             return p if v == 0 else Path(tuple(_reverse_open(p.segs)), p.fill_rule)
-        subs = self.block if v == 0 else reverse_run(self.block)
-        return Path(tuple(s for q in subs for s in q.segs), p.fill_rule)
+        return Path(tuple(s for su, sv in self.orders[v] for s in su.build(sv).segs), p.fill_rule)
+
+
+def _tour_inner(tour: list) -> float:
+    total = 0.0
+    for (u, v), (w, x) in zip(tour, tour[1:]):
+        total += _dist(u.exits[v], w.entries[x])
+    return total + sum(u.inner[v] for u, v in tour)
 
 
 _UNITS: dict[int, tuple[Path, _Unit]] = {}
@@ -127,93 +161,104 @@ _UNITS: dict[int, tuple[Path, _Unit]] = {}
 def _unit(p: Path) -> _Unit:
     hit = _UNITS.get(id(p))
     if hit is not None and hit[0] is p:
-        return hit[1]
+        return hit[1].copy()
     if len(_UNITS) > 50000:
         _UNITS.clear()
     u = _Unit(p)
     _UNITS[id(p)] = (p, u)
-    return u
+    return u.copy()
 
 
-def _best_entry(u: _Unit, pos: Point) -> tuple[float, int]:
-    best, bv = math.inf, 0
-    for v, e in enumerate(u.entries):
-        d = _dist(pos, e)
-        if d < best:
-            best, bv = d, v
-    return best, bv
+def _solve(units: list, start: Point, end: Point | None = None, quick: bool = False,
+           init: list | None = None, or_opt: bool | None = None,
+           rounds: int | None = None) -> list[tuple]:
+    """An open tour through ``units`` from ``start`` (towards ``end`` when given).
 
-
-def _solve(units: list[_Unit], start: Point, quick: bool = False) -> list[tuple[_Unit, int]]:
-    """Nearest neighbour, then 2-opt, or-opt and start-node choice until no gain (open tour
-    from start). ``quick``: without or-opt, at most three rounds (per-plaque work)."""
-    pool = list(range(len(units)))
-    tour: list[tuple[_Unit, int]] = []
+    Nearest neighbour, then rounds of 2-opt, or-opt (not when ``quick``), each
+    unit's best variant for its neighbours, and blocks re-ordered between their
+    neighbours, until a round gains nothing (``quick``: at most three rounds).
+    ``init``: a starting tour of (unit, variant) instead of nearest neighbour.
+    """
+    pool = [] if init is not None else list(range(len(units)))
+    tour: list[tuple] = list(init) if init is not None else []
     pos = start
+    if or_opt is None:
+        or_opt = not quick
+    if rounds is None:
+        rounds = 3 if quick else 50
     while pool:
         bd, bi, bv = math.inf, -1, 0
         for i in pool:
-            d, v = _best_entry(units[i], pos)
-            if d < bd - 1e-12:
-                bd, bi, bv = d, i, v
+            u = units[i]
+            for v, e in enumerate(u.entries):
+                d = _dist(pos, e) + u.inner[v]
+                if d < bd - 1e-12:
+                    bd, bi, bv = d, i, v
         pool.remove(bi)
         tour.append((units[bi], bv))
         pos = units[bi].exits[bv]
     n = len(tour)
-    if n < 2:
+    if n == 0:
         return tour
-    for _ in range(3 if quick else 50):
+
+    def before(i: int) -> Point:
+        return start if i == 0 else tour[i - 1][0].exits[tour[i - 1][1]]
+
+    def after(i: int) -> Point | None:
+        return tour[i + 1][0].entries[tour[i + 1][1]] if i + 1 < n else end
+
+    def link(p: Point, q: Point | None) -> float:
+        return _dist(p, q) if q is not None else 0.0
+
+    for _ in range(rounds):
         improved = False
-        # 2-opt on an open tour: reverse tour[i..j]; each unit takes its reverse variant.
+        # 2-opt: reverse tour[i..j]; each unit takes its reverse variant (same inner travel).
         for i in range(n - 1):
-            a = start if i == 0 else tour[i - 1][0].exits[tour[i - 1][1]]
+            a = before(i)
             ei = tour[i][0].entries[tour[i][1]]
             dai = _dist(a, ei)
             for j in range(i + 1, n):
                 uj, vj = tour[j]
                 xj = uj.exits[vj]
-                if j + 1 < n:
-                    b = tour[j + 1][0].entries[tour[j + 1][1]]
-                    delta = _dist(a, xj) + _dist(ei, b) - dai - _dist(xj, b)
-                else:
-                    delta = _dist(a, xj) - dai
+                b = after(j)
+                delta = _dist(a, xj) + link(ei, b) - dai - link(xj, b)
                 if delta < -1e-9:
-                    seg = [(u, u.rev[v]) for u, v in reversed(tour[i:j + 1])]
-                    tour[i:j + 1] = seg
+                    tour[i:j + 1] = [(u, u.rev[v]) for u, v in reversed(tour[i:j + 1])]
                     improved = True
-                    a = start if i == 0 else tour[i - 1][0].exits[tour[i - 1][1]]
                     ei = tour[i][0].entries[tour[i][1]]
                     dai = _dist(a, ei)
-        # Or-opt: move one unit to the gap where it costs least.
-        for i in range(0 if quick else n):
+        # Or-opt: move one unit to the gap (and variant) where it costs least.
+        for i in range(n if or_opt else 0):
             u, v = tour[i]
-            a = start if i == 0 else tour[i - 1][0].exits[tour[i - 1][1]]
-            b = tour[i + 1][0].entries[tour[i + 1][1]] if i + 1 < n else None
-            removed = _dist(a, u.entries[v]) + (_dist(u.exits[v], b) - _dist(a, b) if b else 0.0)
+            a, b = before(i), after(i)
+            removed = _dist(a, u.entries[v]) + u.inner[v] + link(u.exits[v], b) - link(a, b)
             rest = tour[:i] + tour[i + 1:]
             best = (removed - 1e-9, -1, 0)
             for k in range(len(rest) + 1):
                 pa = start if k == 0 else rest[k - 1][0].exits[rest[k - 1][1]]
-                pb = rest[k][0].entries[rest[k][1]] if k < len(rest) else None
-                base = _dist(pa, pb) if pb else 0.0
+                pb = rest[k][0].entries[rest[k][1]] if k < len(rest) else end
+                base = link(pa, pb)
                 for w in range(len(u.entries)):
-                    c = _dist(pa, u.entries[w]) + (_dist(u.exits[w], pb) if pb else 0.0) - base
+                    c = _dist(pa, u.entries[w]) + u.inner[w] + link(u.exits[w], pb) - base
                     if c < best[0]:
                         best = (c, k, w)
             if best[1] >= 0:
                 rest.insert(best[1], (u, best[2]))
                 tour = rest
                 improved = True
-        # Start node of each closed contour (and direction of strokes) from its neighbours.
+        # Each unit's variant (start node, direction, block order) for its neighbours.
         for i in range(n):
             u, v = tour[i]
-            if len(u.entries) < 2:
-                continue
-            a = start if i == 0 else tour[i - 1][0].exits[tour[i - 1][1]]
-            b = tour[i + 1][0].entries[tour[i + 1][1]] if i + 1 < n else None
-            cur = _dist(a, u.entries[v]) + (_dist(u.exits[v], b) if b else 0.0)
+            a, b = before(i), after(i)
+            cur = _dist(a, u.entries[v]) + u.inner[v] + link(u.exits[v], b)
+            if u.kind == "block" and len(u.orders) < 24:
+                order = _block_order(u, v, a, b)
+                c = _dist(a, order[0][0].entries[order[0][1]]) + _tour_inner(order) + \
+                    link(order[-1][0].exits[order[-1][1]], b)
+                if c < cur - 1e-9:
+                    u.add_order(order)
             for w in range(len(u.entries)):
-                c = _dist(a, u.entries[w]) + (_dist(u.exits[w], b) if b else 0.0)
+                c = _dist(a, u.entries[w]) + u.inner[w] + link(u.exits[w], b)
                 if c < cur - 1e-9:
                     cur, v = c, w
             if v != tour[i][1]:
@@ -222,6 +267,29 @@ def _solve(units: list[_Unit], start: Point, quick: bool = False) -> list[tuple[
         if not improved:
             break
     return tour
+
+
+_BLOCKS: dict[tuple, tuple[Path, list]] = {}
+
+
+def _block_order(u: _Unit, v: int, a: Point, b: Point | None) -> list:
+    """A block's sub-paths ordered from ``a`` towards ``b`` (quick solve).
+
+    Cached per block and end points rounded to 0.25 mm (the jig repeats the same
+    neighbourhoods); the answer depends only on the key, so it is deterministic.
+    """
+    q = 4.0
+    aq = (round(a[0] * q) / q, round(a[1] * q) / q)
+    bq = None if b is None else (round(b[0] * q) / q, round(b[1] * q) / q)
+    key = (id(u.path), aq, bq)
+    hit = _BLOCKS.get(key)
+    if hit is not None and hit[0] is u.path:
+        return hit[1]
+    order = _solve(list(u.subs), aq, bq, quick=True)
+    if len(_BLOCKS) > 20000:
+        _BLOCKS.clear()
+    _BLOCKS[key] = (u.path, order)
+    return order
 
 
 def _depths(paths: Sequence[Path]) -> list[int]:
@@ -247,7 +315,7 @@ def order_layer(paths: Sequence[Path], start: Point = (0.0, 0.0),
     pos = start
     for level in levels:
         units = [_unit(p) for p, d in zip(paths, depth) if d == level]
-        tour = _solve(units, pos, quick)
+        tour = _solve(units, pos, quick=quick)
         built = [u.build(v) for u, v in tour]
         out.extend(built)
         pos = run_ends(built)[1]
@@ -343,72 +411,154 @@ def run_travel(paths: Sequence[Path], start: Point = (0.0, 0.0)) -> float:
 
 @dataclass(frozen=True)
 class SweepStep:
-    """One pocket's turn in a layer: item index, run backwards or not."""
+    """One pocket's turn in a layer: item index and which of its variants runs."""
 
     index: int
-    reverse: bool
+    variant: int
 
 
-def _serpentines(cells: Sequence[tuple[int, int]]) -> list[list[int]]:
-    """Index sequences: serpentine by rows and by columns, from each of the four corners."""
-    cols = sorted({c for c, _ in cells})
-    rows = sorted({r for _, r in cells})
-    out = []
-    for by_cols in (True, False):
-        for flip_major in (False, True):
-            for flip_minor in (False, True):
-                majors = cols if by_cols else rows
-                if flip_major:
-                    majors = majors[::-1]
-                seq: list[int] = []
-                for m, major in enumerate(majors):
-                    line = [i for i, (c, r) in enumerate(cells) if (c if by_cols else r) == major]
-                    line.sort(key=lambda i: cells[i][1] if by_cols else cells[i][0])
-                    if (m % 2 == 1) != flip_minor:
-                        line.reverse()
-                    seq.extend(line)
-                out.append(seq)
+_VARIANTS: dict[tuple[int, ...], tuple[tuple[Path, ...], list]] = {}
+MAX_VARIANTS = 48
+
+
+def run_variants(paths: Sequence[Path]) -> list[tuple[Path, ...]]:
+    """Ways to run one plaque's layer, for the jig's sweep to choose from (plaque mm).
+
+    A layer of at most three paths (a signature's strokes, a plate outline) offers
+    every order with every start node / direction of each path (at most
+    MAX_VARIANTS); a larger layer its laser order forwards and backwards.
+    Cached per tuple of path objects; deterministic.
+    """
+    key = tuple(id(p) for p in paths)
+    hit = _VARIANTS.get(key)
+    if hit is not None and all(a is b for a, b in zip(hit[0], paths)):
+        return hit[1]
+    out: list[tuple[Path, ...]] = [tuple(paths), reverse_run(paths)]
+    if len(paths) <= 3:
+        import itertools
+
+        units = [_Unit(p) for p in paths]
+        combos = []
+        for perm in itertools.permutations(range(len(units))):
+            for vs in itertools.product(*(range(len(units[i].entries)) for i in perm)):
+                combos.append((perm, vs))
+        if len(combos) <= MAX_VARIANTS:
+            out = [tuple(units[i].build(v) for i, v in zip(perm, vs)) for perm, vs in combos]
+    if len(_VARIANTS) > 20000:
+        _VARIANTS.clear()
+    _VARIANTS[key] = (tuple(paths), out)
     return out
 
 
-def plan_sweep(cells: Sequence[tuple[int, int]], ends: Sequence[tuple[Point, Point]],
+def _serpentines(cells: Sequence[tuple[int, int]]) -> list[list[int]]:
+    """Index sequences over the pockets: serpentines by rows and by columns, and "ladders"
+    (two columns or rows at a time, zigzagging between them), each from all four corners."""
+    out = []
+    for by_cols in (True, False):
+        def major(i: int) -> int:
+            return cells[i][0] if by_cols else cells[i][1]
+
+        def minor(i: int) -> int:
+            return cells[i][1] if by_cols else cells[i][0]
+
+        majors = sorted({major(i) for i in range(len(cells))})
+        for width in (1, 2):
+            for flip_major in (False, True):
+                ms = majors[::-1] if flip_major else majors
+                bands = [ms[k:k + width] for k in range(0, len(ms), width)]
+                for flip_minor in (False, True):
+                    seq: list[int] = []
+                    for b, band in enumerate(bands):
+                        members = [i for i in range(len(cells)) if major(i) in band]
+                        down = (b % 2 == 1) == flip_minor
+                        minors = sorted({minor(i) for i in members}, reverse=not down)
+                        for k, mi in enumerate(minors):
+                            line = [i for i in members if minor(i) == mi]
+                            line.sort(key=lambda i: band.index(major(i)))
+                            if k % 2 == 1:
+                                line.reverse()
+                            seq.extend(line)
+                    out.append(seq)
+    return out
+
+
+class _Slot:
+    """A pocket's run of one layer as a unit of the sheet's tour (see _Unit)."""
+
+    __slots__ = ("index", "entries", "exits", "inner", "rev", "kind")
+
+    def __init__(self, index: int, variants: Sequence[tuple[Point, Point, float]]):
+        self.index = index
+        self.kind = "slot"
+        self.entries = [e for e, _, _ in variants]
+        self.exits = [x for _, x, _ in variants]
+        self.inner = [t for _, _, t in variants]
+        look = {}
+        for v, (e, x, t) in enumerate(variants):
+            look.setdefault((e, x), v)
+        # The run backwards (entry and exit swapped); variants of run_variants always have it.
+        self.rev = [look.get((x, e), v) for v, (e, x, t) in enumerate(variants)]
+
+
+def polish_run(paths: Sequence[Path], a: Point, b: Point | None) -> tuple[tuple[Path, ...], float]:
+    """One plaque's run of a layer re-ordered between the point before it (``a``) and the
+    point after it (``b``), plaque mm; returns the run and its cost a -> run -> b in mm.
+    Quick: 2-opt and variant choice (a block's sub-paths re-ordered for its neighbours)."""
+    units = [_unit(p) for p in paths]
+    tour = _solve(units, a, b, quick=True, init=[(u, 0) for u in units], rounds=2)
+    cost = _dist(a, tour[0][0].entries[tour[0][1]]) + _tour_inner(tour)
+    if b is not None:
+        cost += _dist(tour[-1][0].exits[tour[-1][1]], b)
+    return tuple(u.build(v) for u, v in tour), cost
+
+
+def plan_sweep(cells: Sequence[tuple[int, int]],
+               variants: Sequence[Sequence[tuple[Point, Point, float]]],
                start: Point = (0.0, 0.0)) -> tuple[list[SweepStep], float]:
     """The cheapest way to visit the pockets of a jig within one layer.
 
-    cells: (column, row) of each item; ends: (entry, exit) of each item's run
-    in bed mm (a run backwards enters at exit and leaves at entry). Tries
-    serpentines by columns and by rows from each corner; for each, a dynamic
-    programme picks every item's direction. Returns the steps and the travel
-    in mm between items (from ``start``, not counting travel inside items).
+    cells: (column, row) of each item; variants: for each item, its ways to run as
+    (entry, exit in bed mm, travel inside in mm). Tries serpentines by columns and by
+    rows from each corner; for each, a dynamic programme picks every item's variant.
+    Returns the steps and the travel in mm (from ``start``, inside items included).
     """
     if not cells:
         return [], 0.0
     best_cost, best_steps = math.inf, []
     for seq in _serpentines(cells):
-        # cost[d], back-pointers; d = 0 forwards, 1 backwards
-        e0, x0 = ends[seq[0]]
-        cost = [_dist(start, e0), _dist(start, x0)]
-        back: list[tuple[int, int]] = []
+        first = variants[seq[0]]
+        cost = [_dist(start, e) + t for e, _, t in first]
+        back: list[list[int]] = []
         for prev, cur in zip(seq, seq[1:]):
-            pe, px = ends[prev]
-            ce, cx = ends[cur]
-            outs = (px, pe)
+            pv = variants[prev]
             new, bp = [], []
-            for entry in (ce, cx):
-                c0 = cost[0] + _dist(outs[0], entry)
-                c1 = cost[1] + _dist(outs[1], entry)
-                new.append(min(c0, c1))
-                bp.append(0 if c0 <= c1 else 1)
+            for e, _, t in variants[cur]:
+                bc, bk = math.inf, 0
+                for k, (_, x, _) in enumerate(pv):
+                    c = cost[k] + _dist(x, e)
+                    if c < bc - 1e-12:
+                        bc, bk = c, k
+                new.append(bc + t)
+                bp.append(bk)
             cost = new
-            back.append(tuple(bp))
-        d = 0 if cost[0] <= cost[1] else 1
+            back.append(bp)
+        d = min(range(len(cost)), key=lambda k: (cost[k], k))
         total = cost[d]
         if total < best_cost - 1e-9:
-            dirs = [d]
+            picks = [d]
             for bp in reversed(back):
                 d = bp[d]
-                dirs.append(d)
-            dirs.reverse()
+                picks.append(d)
+            picks.reverse()
             best_cost = total
-            best_steps = [SweepStep(i, bool(dd)) for i, dd in zip(seq, dirs)]
+            best_steps = [SweepStep(i, v) for i, v in zip(seq, picks)]
+    # Polish the best sweep: 2-opt and each pocket's variant for its neighbours.
+    if len(best_steps) > 2 and all(len(v) >= 2 for v in variants):
+        units = [_Slot(i, v) for i, v in enumerate(variants)]
+        tour = _solve(units, start, init=[(units[s.index], s.variant) for s in best_steps],
+                      or_opt=False, rounds=4)
+        steps = [SweepStep(u.index, v) for u, v in tour]
+        cost = _tour_inner(tour) + _dist(start, tour[0][0].entries[tour[0][1]])
+        if cost < best_cost - 1e-9:
+            best_steps, best_cost = steps, cost
     return best_steps, best_cost
