@@ -129,7 +129,8 @@ def normalize_segs(segs: Sequence[Seg], fill_rule: str, tol: float = FLATTEN_TOL
     keep: list[list[Seg]] = []
     for sp in subs:
         pts = flatten_subpath(sp, tol)
-        if len(pts) >= 3 and abs(signed_area(pts)) > tol * tol:
+        # a zero net area only means "fills nothing" for a simple ring (a bow tie fills two lobes)
+        if len(pts) >= 3 and (abs(signed_area(pts)) > tol * tol or not LinearRing(pts).is_simple):
             rings.append(pts)
             keep.append(sp)
     if not rings:
@@ -209,8 +210,19 @@ def _resolve(rings, fill_rule: str, tol: float, what: str) -> tuple[Seg, ...]:
 
 
 def _check(segs: tuple[Seg, ...], what: str, tol: float) -> None:
+    """Winding is 0 or 1 everywhere: simple rings whose signed areas add up to the even-odd area
+    (rings may touch at single points, which fills the same under either rule)."""
+    from functools import reduce
+
     rings = [flatten_subpath(sp, tol) for sp in split_subpaths(segs)]
-    if rings and not _disjoint(rings):
+    if not rings:
+        return
+    ok = all(LinearRing(r).is_simple for r in rings)
+    if ok:
+        xor = reduce(lambda a, b: a.symmetric_difference(b), (Polygon(r) for r in rings))
+        total = sum(signed_area(r) for r in rings)
+        ok = abs(total - xor.area) <= 1e-6 * max(1.0, xor.area) + tol * tol
+    if not ok:
         raise ContourError(f"{what} has outlines that cross or touch in a way that cannot be "
                            "made into simple contours; unite or separate them in the artwork "
                            "(Path > Union).")
