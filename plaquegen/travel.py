@@ -141,11 +141,32 @@ class _Unit:
 
     def build(self, v: int) -> Path:
         p = self.path
-        if self.kind == "closed":
-            return p if v == 0 else Path(tuple(_rotate_closed(p.segs, v)), p.fill_rule)
-        if self.kind == "open":
-            return p if v == 0 else Path(tuple(_reverse_open(p.segs)), p.fill_rule)
-        return Path(tuple(s for su, sv in self.orders[v] for s in su.build(sv).segs), p.fill_rule)
+        if self.kind in ("closed", "open"):
+            if v == 0:
+                return p
+            key = (id(p), -1 - v)
+            hit = _BUILT.get(key)
+            if hit is not None and hit[1] is p:
+                return hit[2]
+            segs = _rotate_closed(p.segs, v) if self.kind == "closed" else _reverse_open(p.segs)
+            q = Path(tuple(segs), p.fill_rule)
+            if len(_BUILT) > 20000:
+                _BUILT.clear()
+            _BUILT[key] = (None, p, q)
+            return q
+        order = self.orders[v]
+        key = (id(p), id(order))
+        hit = _BUILT.get(key)
+        if hit is not None and hit[0] is order and hit[1] is p:
+            return hit[2]  # the same Path object: writers' caches (path data) hit
+        q = Path(tuple(s for su, sv in order for s in su.build(sv).segs), p.fill_rule)
+        if len(_BUILT) > 20000:
+            _BUILT.clear()
+        _BUILT[key] = (order, p, q)
+        return q
+
+
+_BUILT: dict[tuple[int, int], tuple[list, Path, Path]] = {}
 
 
 def _tour_inner(tour: list) -> float:
@@ -524,30 +545,28 @@ def plan_sweep(cells: Sequence[tuple[int, int]],
     """
     if not cells:
         return [], 0.0
+    import numpy as np
+
+    ent = [np.array([e for e, _, _ in v], dtype=float) for v in variants]
+    ext = [np.array([x for _, x, _ in v], dtype=float) for v in variants]
+    inn = [np.array([t for _, _, t in v], dtype=float) for v in variants]
     best_cost, best_steps = math.inf, []
     for seq in _serpentines(cells):
-        first = variants[seq[0]]
-        cost = [_dist(start, e) + t for e, _, t in first]
-        back: list[list[int]] = []
+        i0 = seq[0]
+        cost = np.hypot(ent[i0][:, 0] - start[0], ent[i0][:, 1] - start[1]) + inn[i0]
+        back: list = []
         for prev, cur in zip(seq, seq[1:]):
-            pv = variants[prev]
-            new, bp = [], []
-            for e, _, t in variants[cur]:
-                bc, bk = math.inf, 0
-                for k, (_, x, _) in enumerate(pv):
-                    c = cost[k] + _dist(x, e)
-                    if c < bc - 1e-12:
-                        bc, bk = c, k
-                new.append(bc + t)
-                bp.append(bk)
-            cost = new
+            d = ext[prev][:, None, :] - ent[cur][None, :, :]
+            tot = cost[:, None] + np.hypot(d[..., 0], d[..., 1])
+            bp = tot.argmin(axis=0)  # first minimum: ties go to the lower variant
+            cost = tot[bp, np.arange(tot.shape[1])] + inn[cur]
             back.append(bp)
-        d = min(range(len(cost)), key=lambda k: (cost[k], k))
-        total = cost[d]
+        d = int(cost.argmin())
+        total = float(cost[d])
         if total < best_cost - 1e-9:
             picks = [d]
             for bp in reversed(back):
-                d = bp[d]
+                d = int(bp[d])
                 picks.append(d)
             picks.reverse()
             best_cost = total
