@@ -526,7 +526,7 @@ def polish_run(paths: Sequence[Path], a: Point, b: Point | None) -> tuple[tuple[
     point after it (``b``), plaque mm; returns the run and its cost a -> run -> b in mm.
     Quick: 2-opt and variant choice (a block's sub-paths re-ordered for its neighbours)."""
     units = [_unit(p) for p in paths]
-    tour = _solve(units, a, b, quick=True, init=[(u, 0) for u in units], rounds=2)
+    tour = _solve(units, a, b, quick=True, init=[(u, 0) for u in units], rounds=1)
     cost = _dist(a, tour[0][0].entries[tour[0][1]]) + _tour_inner(tour)
     if b is not None:
         cost += _dist(tour[-1][0].exits[tour[-1][1]], b)
@@ -547,30 +547,35 @@ def plan_sweep(cells: Sequence[tuple[int, int]],
         return [], 0.0
     import numpy as np
 
-    ent = [np.array([e for e, _, _ in v], dtype=float) for v in variants]
-    ext = [np.array([x for _, x, _ in v], dtype=float) for v in variants]
-    inn = [np.array([t for _, _, t in v], dtype=float) for v in variants]
-    best_cost, best_steps = math.inf, []
-    for seq in _serpentines(cells):
-        i0 = seq[0]
-        cost = np.hypot(ent[i0][:, 0] - start[0], ent[i0][:, 1] - start[1]) + inn[i0]
-        back: list = []
-        for prev, cur in zip(seq, seq[1:]):
-            d = ext[prev][:, None, :] - ent[cur][None, :, :]
-            tot = cost[:, None] + np.hypot(d[..., 0], d[..., 1])
-            bp = tot.argmin(axis=0)  # first minimum: ties go to the lower variant
-            cost = tot[bp, np.arange(tot.shape[1])] + inn[cur]
-            back.append(bp)
-        d = int(cost.argmin())
-        total = float(cost[d])
-        if total < best_cost - 1e-9:
-            picks = [d]
-            for bp in reversed(back):
-                d = int(bp[d])
-                picks.append(d)
-            picks.reverse()
-            best_cost = total
-            best_steps = [SweepStep(i, v) for i, v in zip(seq, picks)]
+    n = len(cells)
+    kmax = max(len(v) for v in variants)
+    ent = np.zeros((n, kmax, 2))
+    ext = np.zeros((n, kmax, 2))
+    inn = np.full((n, kmax), np.inf)  # padding variants never win
+    for i, vs in enumerate(variants):
+        for k, (e, x, t) in enumerate(vs):
+            ent[i, k], ext[i, k], inn[i, k] = e, x, t
+    seqs = np.array(_serpentines(cells))  # (sequences, n): one DP for all at once
+    first = seqs[:, 0]
+    cost = np.hypot(ent[first, :, 0] - start[0], ent[first, :, 1] - start[1]) + inn[first]
+    back = []
+    for t in range(1, n):
+        d = ext[seqs[:, t - 1]][:, :, None, :] - ent[seqs[:, t]][:, None, :, :]
+        tot = cost[:, :, None] + np.hypot(d[..., 0], d[..., 1])  # (seq, prev k, cur k)
+        bp = tot.argmin(axis=1)  # first minimum: ties go to the lower variant
+        cost = np.take_along_axis(tot, bp[:, None, :], axis=1)[:, 0, :] + inn[seqs[:, t]]
+        back.append(bp)
+    ends = cost.argmin(axis=1)
+    totals = cost[np.arange(len(seqs)), ends]
+    best = int(totals.argmin())  # first minimum: the earlier sequence on ties
+    best_cost = float(totals[best])
+    d = int(ends[best])
+    picks = [d]
+    for bp in reversed(back):
+        d = int(bp[best, d])
+        picks.append(d)
+    picks.reverse()
+    best_steps = [SweepStep(int(i), v) for i, v in zip(seqs[best], picks)]
     # Polish the best sweep: 2-opt and each pocket's variant for its neighbours.
     if len(best_steps) > 2 and all(len(v) >= 2 for v in variants):
         units = [_Slot(i, v) for i, v in enumerate(variants)]
