@@ -361,3 +361,16 @@ def test_estimates_follow_the_documented_model(composer, register, template):
 def _car(register, n):
     c = register.by_number(n)
     return c.vin, c.number, register.total
+
+
+def test_unresolvable_contours_are_refused_in_one_sentence():
+    from plaquegen.contours import ContourError, _check
+    from plaquegen.errors import PlaquegenError
+
+    bow = (("M", 0, 0), ("L", 10, 10), ("L", 10, 0), ("L", 0, 10), ("Z",))
+    with pytest.raises(ContourError) as e:
+        _check(bow, "car.svg", 0.01)
+    assert isinstance(e.value, PlaquegenError)
+    msg = str(e.value)
+    assert msg.startswith("car.svg ") and msg.endswith(".") and msg.count(". ") == 0
+    _check((("M", 0, 0), ("L", 10, 0), ("L", 10, 10), ("Z",)), "ok.svg", 0.01)  # a simple one passes
