@@ -10,8 +10,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .artwork import fit_artwork, load_artwork
-from .geometry import Layer, Path, Plaque, order_paths, rounded_rect
+from .artwork import ArtworkError, fit_artwork, load_artwork
+from .contours import ContourError, merge_fills, normalize_fill, shapes
+from .geometry import Layer, Path, Plaque, rounded_rect
+from .travel import order_layer, run_ends, splice
 from .glyphs import fit_text, load_font
 from .template import ArtworkSpec, Template
 
@@ -44,6 +46,8 @@ class Composer:
         # would burn twice: keep the first of identical paths (compared at 0.001 mm).
         for name, paths in layers.items():
             layers[name] = _unique(paths)
+        # Disjoint filled shapes become one path, so the laser may order all their contours.
+        layers["engrave"] = list(merge_fills(layers["engrave"]))
         outline = rounded_rect(0.0, 0.0, template.width, template.height, template.corner_radius)
         if template.outline in ("cut", "guide"):
             layers[template.outline].append(outline)
@@ -51,8 +55,14 @@ class Composer:
         # Every digit the format can print must exist in the font: fail now, in one
         # sentence, not halfway through a batch.
         font.run(template.format_number(1234567890, 1234567890) + "0123456789", 1.0)
-        return cls(template, order_paths(layers["engrave"]), order_paths(layers["score"]),
-                   tuple(layers["cut"]), tuple(layers["guide"]), font)
+        # Laser order once per batch (travel.py): engrave from the origin, score from where
+        # engraving ends, cut (inner before outer) from where scoring ends.
+        engrave = order_layer(layers["engrave"])
+        pos = run_ends(engrave)[1] if engrave else (0.0, 0.0)
+        score = order_layer(layers["score"], pos)
+        pos = run_ends(score)[1] if score else pos
+        cut = order_layer(layers["cut"], pos, inner_first=True)
+        return cls(template, engrave, score, cut, tuple(layers["guide"]), font)
 
     def compose(self, vin: str, number: int, total: int) -> Plaque:
         """The plaque for customer car ``number`` of ``total`` with this VIN."""
@@ -62,12 +72,12 @@ class Composer:
         glyphs, _ = fit_text(self.font, label, spec.place.box, spec.cap_height,
                              spec.place.align, spec.place.valign, spec.tracking)
         engrave, score = self.engrave, self.score
-        # The number continues the constant layer's path order: the glyphs run
-        # left to right, which is already nearest-neighbour among themselves.
+        # The number's glyphs go into the constant layer's laser order as one block,
+        # where they add the least travel (travel.splice).
         if self.font.strokes:
-            score = score + tuple(glyphs)
+            score = splice(score, glyphs, run_ends(engrave)[1] if engrave else (0.0, 0.0))
         else:
-            engrave = engrave + tuple(glyphs)
+            engrave = splice(engrave, glyphs)
         layers = tuple(Layer(name, paths) for name, paths in
                        (("engrave", engrave), ("score", score), ("cut", self.cut),
                         ("guide", self.guide)) if paths)
@@ -92,4 +102,13 @@ def _layer_for(spec: ArtworkSpec) -> str:
 
 def _place_artwork(spec: ArtworkSpec) -> tuple[Path, ...]:
     art = load_artwork(spec.file, spec.mode)
-    return fit_artwork(art, spec.place.box, spec.place.align, spec.place.valign)
+    placed = fit_artwork(art, spec.place.box, spec.place.align, spec.place.valign)
+    if spec.mode != "fill":
+        return placed
+    # Filled artwork as fill-rule-independent contours (contours.py), in plate mm, each
+    # outer contour with its own holes as one path.
+    try:
+        return tuple(piece for p in placed
+                     for piece in shapes(normalize_fill(p, what=art.source)))
+    except ContourError as e:
+        raise ArtworkError(str(e)) from None

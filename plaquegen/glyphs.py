@@ -31,6 +31,7 @@ from dataclasses import dataclass
 
 from .errors import PlaquegenError
 from .geometry import PRECISION, Bounds, Path, PathPen, clean_segs, segs_bounds
+from .contours import ContourError, normalize_segs
 
 try:  # HarfBuzz shaping (GPOS kerning, mark positioning); optional at import time
     import uharfbuzz as _hb
@@ -296,7 +297,14 @@ class OutlineFont(TextFont):
         pen = PathPen(self._glyphset, close=True)
         self._glyphset[name].draw(TransformPen(pen, (1, 0, 0, -1, 0, 0)))
         # Font units: only exact repeats are dropped here; PRECISION applies once scaled.
-        return _make_glyph(pen.path(precision=0).segs, self._hmtx[name][0])
+        segs = pen.path(precision=0).segs
+        # Fill-rule-independent contours, once per glyph (contours.py); 0.001 em tolerance.
+        try:
+            segs = normalize_segs(tuple(segs), "nonzero", self._upem * 0.001,
+                                  f"glyph {name!r} of font {self.name!r}")
+        except ContourError as e:
+            raise FontError(str(e)) from None
+        return _make_glyph(tuple(segs), self._hmtx[name][0])
 
     def _legacy_kern_pairs(self) -> dict:
         pairs: dict = {}

@@ -1,19 +1,26 @@
 """Bed sheets: plaques laid out into the pockets of the shop's jig.
 
 Slots are numbered 1..N in reading order (left to right, top to bottom) so a
-person can find them; the laser runs them in serpentine order (odd rows right
-to left) to keep travel short. Every laser layer of every plaque comes before
-the next layer: all engraving, then all scoring, then all cutting. Pocket
+person can find them. Every laser layer of every plaque comes before the next
+layer: all engraving, then all scoring, then all cutting. Within a layer the
+laser visits the pockets in the cheapest serpentine of the jig (by columns or
+by rows, from the corner nearest to where it is; each plaque's run forwards or
+backwards, see travel.plan_sweep); each plaque's own paths are already in laser
+order (compose). On every layer a plaque's paths form one group whose id and
+label name the slot and the car (``slot-07-engrave``, "slot 07 · 0462 / 6309 ·
+WBSUR915X0VS94332"), so a shop can select, hide or re-run one slot. Pocket
 outlines and slot labels (build number + short VIN, single-stroke text) are
 on the guide layer, which is never output.
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Sequence
 
-from .geometry import Bounds, Plaque, rounded_rect
+from .geometry import Bounds, Path, Plaque, rounded_rect
 from .glyphs import fit_text, load_font
+from .travel import inner_travel, plan_sweep, polish_run, run_ends, run_variants
 from .svgout import add_paths, layer_group, new_drawing, to_bytes
 from .template import Bed, Template
 
@@ -83,24 +90,105 @@ def layout(plaques: Sequence[Plaque], bed: Bed) -> list[Sheet]:
             for n, chunk, file in plan(ordered, bed)]
 
 
-def laser_order(slots: Sequence[Slot]) -> list[Slot]:
-    """Serpentine order: even rows left to right, odd rows right to left."""
-    return sorted(slots, key=lambda s: (s.row, s.col if s.row % 2 == 0 else -s.col))
+LASER_LAYERS = ("engrave", "score", "cut")
+
+
+@dataclass(frozen=True)
+class SheetRun:
+    """A sheet in laser order.
+
+    layers: (layer name, ((slot, that plaque's paths of the layer in plaque mm, in the order
+    the laser runs them), ...)) for each laser layer with paths, in LASER_LAYERS order.
+    travel: beam-off travel in mm from the bed origin through every laser path, layer after
+    layer (the moves between layers included). inner_travel: the part of it within plaques.
+    """
+
+    layers: tuple[tuple[str, tuple[tuple[Slot, tuple[Path, ...]], ...]], ...]
+    travel: float
+    inner_travel: float
+
+
+def laser_run(sheet: Sheet, start: tuple[float, float] = (0.0, 0.0)) -> SheetRun:
+    """The order in which the laser runs a sheet (see module docstring), from ``start`` (bed mm)."""
+    pos = start
+    travel = inner = 0.0
+    layers = []
+    for name in LASER_LAYERS:
+        items = [(s, s.plaque.layer(name).paths) for s in sheet.slots
+                 if s.plaque is not None and s.plaque.layer(name) and s.plaque.layer(name).paths]
+        if not items:
+            continue
+        options = [run_variants(paths) for _, paths in items]
+        variants = []
+        for (slot, _), opts in zip(items, options):
+            vs = []
+            for run in opts:
+                (ex, ey), (xx, xy) = run_ends(run)
+                vs.append(((ex + slot.x, ey + slot.y), (xx + slot.x, xy + slot.y), inner_travel(run)))
+            variants.append(vs)
+        steps, cost = plan_sweep([(s.col, s.row) for s, _ in items], variants, pos)
+        # Each plaque's run re-ordered between its neighbours in the sweep, where that helps.
+        runs = [list(options[st.index][st.variant]) for st in steps]
+        slots = [items[st.index][0] for st in steps]
+        here = pos
+        for k, slot in enumerate(slots):
+            off = (slot.x, slot.y)
+            a = (here[0] - off[0], here[1] - off[1])
+            b = None
+            if k + 1 < len(slots):
+                nb = run_ends(runs[k + 1])[0]
+                b = (nb[0] + slots[k + 1].x - off[0], nb[1] + slots[k + 1].y - off[1])
+            old = runs[k]
+            old_cost = _cost(old, a, b)
+            new, new_cost = polish_run(old, a, b)
+            if new_cost < old_cost - 1e-9:
+                runs[k] = list(new)
+            x = run_ends(runs[k])[1]
+            here = (x[0] + off[0], x[1] + off[1])
+        run = []
+        start = pos
+        for slot, paths in zip(slots, runs):
+            e, x = run_ends(paths)
+            travel += math.dist(start, (e[0] + slot.x, e[1] + slot.y))
+            t = inner_travel(paths)
+            travel += t
+            inner += t
+            start = (x[0] + slot.x, x[1] + slot.y)
+            run.append((slot, tuple(paths)))
+        pos = start
+        layers.append((name, tuple(run)))
+    return SheetRun(tuple(layers), travel, inner)
+
+
+def _cost(paths, a, b) -> float:
+    e, x = run_ends(paths)
+    return math.dist(a, e) + inner_travel(paths) + (math.dist(x, b) if b is not None else 0.0)
+
+
+def slot_group_id(slot: Slot, layer: str, digits: int = 2) -> str:
+    """XML-safe ASCII id of one plaque's group on a layer, e.g. "slot-07-engrave"."""
+    return f"slot-{slot.index:0{digits}d}-{layer}"
+
+
+def slot_group_label(slot: Slot, digits: int = 2) -> str:
+    """What Inkscape and LightBurn show for a plaque's group: "slot 07 · 0462 / 6309 · VIN"."""
+    p = slot.plaque
+    return f"slot {slot.index:0{digits}d} \u00b7 {p.label} \u00b7 {p.vin}"
 
 
 def sheet_svg(sheet: Sheet, template: Template, batch_id: str) -> bytes:
-    """A bed-sized SVG with every plaque of the sheet at its pocket, 1:1 in mm."""
+    """A bed-sized SVG with every plaque of the sheet at its pocket, 1:1 in mm, in laser order."""
     title = f"Batch {batch_id}, sheet {sheet.number}: {len(sheet.slots)} plaques"
     dwg = new_drawing(sheet.bed_w, sheet.bed_h, title)
-    run = laser_order(sheet.slots)
-    for name in ("engrave", "score", "cut"):
+    digits = max(2, len(str(template.bed.slots)))
+    for name, run in laser_run(sheet).layers:
         g = layer_group(dwg, name, template)
-        for slot in run:
-            layer = slot.plaque.layer(name)
-            if layer:
-                add_paths(dwg, g, name, layer.paths, slot.x, slot.y)
-        if g.elements:
-            dwg.add(g)
+        for slot, paths in run:
+            sg = dwg.g(id=slot_group_id(slot, name, digits))
+            sg.attribs["inkscape:label"] = slot_group_label(slot, digits)
+            add_paths(dwg, sg, name, paths, slot.x, slot.y)
+            g.add(sg)
+        dwg.add(g)
     dwg.add(guide_group(dwg, sheet, template))
     return to_bytes(dwg)
 

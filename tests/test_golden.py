@@ -30,7 +30,8 @@ def _digests(folder: Path) -> dict[str, str]:
 def test_example_batch_bytes_are_pinned(tmp_path):
     r = subprocess.run([sys.executable, "-m", "plaquegen.cli", "batch", str(EXAMPLE), "--out",
                         str(tmp_path), "--no-proofs", "--workers", "2"],
-                       capture_output=True, text=True, cwd=tmp_path, env={**os.environ})
+                       capture_output=True, text=True, cwd=tmp_path,
+                       env={**os.environ, "PYTHONPATH": str(ROOT)})  # this tree, not an installed copy
     assert r.returncode in (0, 3), r.stderr
     got = _digests(tmp_path / "example")
     if os.environ.get("PLAQUEGEN_UPDATE_GOLDEN"):

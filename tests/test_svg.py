@@ -175,12 +175,12 @@ def test_sheet_svgs_hold_every_plaque_and_guides(example_batch, template):
         groups = {g.get("id"): g for g in root if _tag(g) == "g"}
         assert list(groups)[-1] == "layer-guide"
         assert groups["layer-guide"].get("stroke") == "#F36926"
-        total_cut += len(groups["layer-cut"])
+        total_cut += len(list(groups["layer-cut"].iter(f"{SVG}path")))  # inside per-plaque groups
         for el in root.iter():
             assert _tag(el) in ALLOWED and el.get("transform") is None
         # every laser path lies inside a pocket of the bed
         for name in ("layer-engrave", "layer-score", "layer-cut"):
-            for p in groups[name]:
+            for p in groups[name].iter(f"{SVG}path"):
                 xs = _coords(p.get("d"))[0::2]
                 assert min(xs) >= bed.origin_x - 1e-3
                 assert max(xs) <= bed.origin_x + (bed.columns - 1) * bed.pitch_x + template.width + 1e-3
