@@ -234,13 +234,13 @@ def _make(plan: BatchPlan, opts: BatchOptions, ledger: Ledger,
         ctx = EmitContext(Composer.prepare(plan.template), plan.template, batch_id, created,
                           folder, opts.proofs, opts.previews, opts.formats or plan.template.formats)
         t1 = time.perf_counter()
-        sheets, rows = emit(ctx, plan.numbered, opts.workers, progress)
+        sheets, rows, machine_s = emit(ctx, plan.numbered, opts.workers, progress)
         timings["plaques+sheets"] = time.perf_counter() - t1
         t2 = time.perf_counter()
         atomic_write_bytes(folder / "rejects.csv", rejects_csv(plan.rejects))
         atomic_write_bytes(folder / OWNERS, owners_csv(plan.numbered))
         finish(folder, plan.template, batch_id, created, rows, sheets, len(plan.rejects),
-               plan.orderfile.lines_read, (DRAFT_NOTE,), formats=ctx.formats)
+               plan.orderfile.lines_read, (DRAFT_NOTE,), formats=ctx.formats, machine_s=machine_s)
         _remove_stale(folder, rows, [s.file for s in sheets], ctx.formats, opts.previews)
         notes = plan.notes + _changes(before, rows) + _retire_stale_release(folder, rows, ledger, batch_id)
         keep_template(folder, plan.template_path, plan.template_files)

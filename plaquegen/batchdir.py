@@ -51,7 +51,8 @@ class BatchDirError(PlaquegenError):
 @dataclass(frozen=True)
 class ManifestRow:
     """One plaque in a manifest. Files are relative to the folder holding the manifest;
-    lengths in mm. approved_by/approved_at are filled only in released/manifest.csv."""
+    lengths in mm, times in s (estimates, see estimate.py). approved_by/approved_at are
+    filled only in released/manifest.csv."""
 
     order_id: str
     vin: str
@@ -67,6 +68,8 @@ class ManifestRow:
     slot: int
     engraved_mm: float
     travel_mm: float
+    hatch_mm: float = 0.0    # fill line length (fill area / interval), estimate.py's model
+    machine_s: float = 0.0   # estimated time to run this plaque alone, s
     approved_by: str = ""
     approved_at: str = ""
 
@@ -85,7 +88,7 @@ def manifest_csv(rows: Iterable[ManifestRow], released: bool = False) -> bytes:
         cells = []
         for name in names:
             v = getattr(r, name)
-            if name in ("engraved_mm", "travel_mm"):
+            if name in ("engraved_mm", "travel_mm", "hatch_mm", "machine_s"):
                 v = f"{v:.1f}"
             elif name in _TEXT_CELLS:
                 v = sheet_cell(v)
@@ -111,6 +114,7 @@ def read_manifest(path: Path) -> tuple[ManifestRow, ...]:
                 r.get("market") or "", r["svg"], r["svg_sha256"], r.get("proof") or "",
                 r.get("proof_sha256") or "", r.get("sheet") or "", int(r.get("slot") or 0),
                 float(r.get("engraved_mm") or 0), float(r.get("travel_mm") or 0),
+                float(r.get("hatch_mm") or 0), float(r.get("machine_s") or 0),
                 unsheet_cell(r.get("approved_by") or ""), r.get("approved_at") or ""))
         except (TypeError, ValueError):
             raise BatchDirError(f"{path} line {i} is damaged (a number in it is not a "

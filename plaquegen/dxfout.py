@@ -50,6 +50,7 @@ from dataclasses import dataclass
 from typing import Iterable, Iterator, Sequence
 
 from .geometry import Bounds, Path, Plaque, rounded_rect, split_subpaths
+from .sheets import laser_run
 from .template import Template
 
 __all__ = ["plaque_dxf", "sheet_dxf", "flatten", "filled_shapes", "FilledShape",
@@ -332,17 +333,13 @@ def sheet_dxf(sheet, template: Template, batch_id: str) -> bytes:
     DXF (0, 0), so a slot at SVG (x, y) has its plate's top-left at DXF
     (x, bed height - y).
     """
-    from .sheets import laser_order
-
     title = f"Batch {batch_id}, sheet {sheet.number}: {len(sheet.slots)} plaques"
     doc = _new_doc(sheet.bed_w, sheet.bed_h, template, title)
     em = _Emitter(doc, sheet.bed_h)
     members: dict[int, list] = {s.index: [] for s in sheet.slots}
-    for name in ("engrave", "score", "cut"):
-        for slot in laser_order(sheet.slots):
-            layer = slot.plaque.layer(name) if slot.plaque else None
-            if layer:
-                members[slot.index] += em.paths(name, layer.paths, slot.x, slot.y)
+    for name, run in laser_run(sheet).layers:  # the same laser order as the SVG sheet
+        for slot, paths in run:
+            members[slot.index] += em.paths(name, paths, slot.x, slot.y)
     for slot, paths in sheet_guides(sheet, template):
         members[slot.index] += em.paths("guide", paths)
     width = max(2, len(str(len(sheet.slots))))

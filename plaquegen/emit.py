@@ -19,6 +19,7 @@ from .batchdir import ENGRAVE, JOBSHEET, MANIFEST, PROOFS, ManifestRow, manifest
 from .compose import Composer
 from .dxfout import plaque_dxf, sheet_dxf
 from .lbrnout import sheet_lbrn2
+from .estimate import EstimateParams, plaque_estimate, sheet_estimate
 from .files import atomic_write_bytes, sha256_bytes
 from .jobsheet import JobSheetInfo, render_jobsheet
 from .layers import LAYERS
@@ -26,7 +27,7 @@ from .preview import svg_to_png
 from .proof import render_proof
 from .proofstrings import letter_paper, proof_language
 from .records import Numbered
-from .sheets import Sheet, fill, plan, sheet_svg
+from .sheets import Sheet, fill, laser_run, plan, sheet_svg
 from .svgout import plaque_svg
 from .template import Template
 
@@ -48,6 +49,21 @@ class EmitContext:
     previews: bool = False
     formats: tuple[str, ...] = ("svg",)  # besides the SVGs: "dxf" (plaques, sheets), "lbrn2" (sheets)
 
+    @property
+    def params(self) -> EstimateParams:
+        return estimate_params(self.template)
+
+
+def estimate_params(template: Template) -> EstimateParams:
+    """The template's laser settings as the time estimate needs them (passes folded into the
+    speeds: n passes at v mm/s take as long as one at v/n)."""
+    las = template.laser
+    e, s, c = las.engrave, las.score, las.cut
+    return EstimateParams(fill_speed=e.speed / e.passes, interval=e.interval,
+                          bidirectional=e.bidirectional, score_speed=s.speed / s.passes,
+                          cut_speed=c.speed / c.passes, rapid_speed=las.rapid_speed,
+                          overscan=e.overscan, overhead=las.pass_overhead, angle=e.angle)
+
 
 def jobs_for(numbered: Sequence[Numbered], template: Template) -> list[Job]:
     """Cars (any order) -> bed loads in build-number order."""
@@ -55,8 +71,9 @@ def jobs_for(numbered: Sequence[Numbered], template: Template) -> list[Job]:
 
 
 def make_sheet(ctx: EmitContext, sheet_no: int, chunk: Sequence[Numbered],
-               sheet_file: str) -> tuple[Sheet, list[ManifestRow]]:
-    """Compose and write each plaque of one sheet (engrave SVG, proof), then the sheet."""
+               sheet_file: str) -> tuple[Sheet, list[ManifestRow], float]:
+    """Compose and write each plaque of one sheet (engrave SVG, proof), then the sheet;
+    returns the sheet, its manifest rows and its estimated machine time in s."""
     t = ctx.template
     plaques, rows = [], []
     for slot, n in enumerate(chunk, start=1):
@@ -77,10 +94,13 @@ def make_sheet(ctx: EmitContext, sheet_no: int, chunk: Sequence[Numbered],
             atomic_write_bytes(ctx.folder / f"{ENGRAVE}/{stem}.dxf", plaque_dxf(plaque, t))
         if ctx.previews:
             atomic_write_bytes(ctx.folder / f"preview/{stem}.png", svg_to_png(svg))
+        est = plaque_estimate(plaque, ctx.params)
         rows.append(ManifestRow(n.order.order_id, n.vin, n.number, n.total, plaque.label, n.market,
                                 svg_rel, svg_sha, proof_rel, proof_sha, sheet_file, slot,
-                                round(plaque.engraved_length, 1), round(plaque.travel_length, 1)))
+                                round(plaque.engraved_length, 1), round(plaque.travel_length, 1),
+                                round(est.hatch_length, 1), round(est.seconds, 1)))
     sheet = Sheet(sheet_no, t.bed.width, t.bed.height, fill(plaques, t.bed), sheet_file)
+    seconds = sheet_estimate(laser_run(sheet), ctx.params).seconds
     atomic_write_bytes(ctx.folder / sheet_file, sheet_svg(sheet, t, ctx.batch_id))
     if "dxf" in ctx.formats:
         atomic_write_bytes(ctx.folder / Path(sheet_file).with_suffix(".dxf"),
@@ -88,7 +108,7 @@ def make_sheet(ctx: EmitContext, sheet_no: int, chunk: Sequence[Numbered],
     if "lbrn2" in ctx.formats:
         atomic_write_bytes(ctx.folder / Path(sheet_file).with_suffix(".lbrn2"),
                            sheet_lbrn2(sheet, t, ctx.batch_id, t.laser))
-    return sheet, rows
+    return sheet, rows, seconds
 
 
 _WORKER_CTX: EmitContext | None = None
@@ -104,8 +124,8 @@ def _worker_job(job: Job):
 
 
 def run_jobs(ctx: EmitContext, jobs: list[Job],
-             workers: int) -> Iterator[tuple[Sheet, list[ManifestRow]]]:
-    """Yield (sheet, manifest rows) in job order, in this process or in worker processes.
+             workers: int) -> Iterator[tuple[Sheet, list[ManifestRow], float]]:
+    """Yield (sheet, manifest rows, machine s) in job order, in this process or in worker processes.
 
     A sheet travels back pickled (~70 kB, ~2 ms): its plaques still share their artwork
     objects, which the job sheet draws once per page."""
@@ -165,7 +185,8 @@ def _settings(template: Template, layer: str) -> str:
 def finish(folder: Path, template: Template, title: str, created: str,
            rows: Sequence[ManifestRow], sheets: Sequence[Sheet], rejects: int, orders_read: int,
            notes: tuple[str, ...], released: bool = False,
-           proof_prefix: str = "", formats: tuple[str, ...] = ("svg",)) -> None:
+           proof_prefix: str = "", formats: tuple[str, ...] = ("svg",),
+           machine_s: float = 0.0) -> None:
     """Write folder/job-sheet.pdf and folder/manifest.csv for these plaques and sheets.
 
     The manifest is written last: a folder with a manifest is complete."""
@@ -176,19 +197,23 @@ def finish(folder: Path, template: Template, title: str, created: str,
         plaques=tuple((r.label, r.vin, r.order_id, r.svg,
                        proof_prefix + r.proof if r.proof else "") for r in ordered),
         sheets=tuple(sheets), rejects=rejects, orders_read=orders_read, notes=notes,
-        formats=formats)
+        formats=formats, machine_s=machine_s)
     atomic_write_bytes(folder / JOBSHEET, render_jobsheet(info))
     atomic_write_bytes(folder / MANIFEST, manifest_csv(ordered, released=released))
 
 
 def emit(ctx: EmitContext, numbered: Sequence[Numbered], workers: int,
-         progress: Callable[[int], None] | None = None) -> tuple[list[Sheet], list[ManifestRow]]:
-    """All sheets and plaques of these cars (no job sheet or manifest: see finish)."""
+         progress: Callable[[int], None] | None = None
+         ) -> tuple[list[Sheet], list[ManifestRow], float]:
+    """All sheets and plaques of these cars (no job sheet or manifest: see finish); also the
+    estimated machine time of all sheets, s."""
     sheets: list[Sheet] = []
     rows: list[ManifestRow] = []
-    for sheet, sheet_rows in run_jobs(ctx, jobs_for(numbered, ctx.template), workers):
+    total = 0.0
+    for sheet, sheet_rows, seconds in run_jobs(ctx, jobs_for(numbered, ctx.template), workers):
         sheets.append(sheet)
         rows.extend(sheet_rows)
+        total += seconds
         if progress:
             progress(len(sheet_rows))
-    return sheets, rows
+    return sheets, rows, total

@@ -68,15 +68,42 @@ class Estimate:
         return Estimate(*(getattr(self, f) + getattr(other, f) for f in self.__dataclass_fields__))
 
 
-_FILL: dict[tuple[int, ...], tuple[tuple[Path, ...], tuple[float, int]]] = {}
+_BY_ID: dict[int, tuple[Path, tuple[float, int]]] = {}
+_BY_SHAPE: dict[tuple, tuple[float, int]] = {}
 
 
 def fill_figures(paths: Sequence[Path], interval: float, angle: float = 0.0) -> tuple[float, int]:
-    """(fill area mm², number of scan segments) of filled paths; cached per tuple of paths."""
-    key = (tuple(id(p) for p in paths), interval, angle)
-    hit = _FILL.get(key)
-    if hit is not None and all(a is b for a, b in zip(hit[0], paths)):
+    """(fill area mm², number of scan segments) of filled paths (disjoint shapes: the sum of
+    each path's figures). Cached per path object and per shape, so the constant artwork and
+    every digit are measured once; both figures do not depend on where a shape sits."""
+    area, segs = 0.0, 0
+    for p in paths:
+        a, s = _path_figures(p, interval, angle)
+        area += a
+        segs += s
+    return area, segs
+
+
+def _path_figures(path: Path, interval: float, angle: float) -> tuple[float, int]:
+    hit = _BY_ID.get(id(path))
+    if hit is not None and hit[0] is path:
         return hit[1]
+    x0, y0 = path.start
+    key = (interval, angle, tuple((s[0], *(round(v - (x0 if i % 2 == 0 else y0), 4)
+                                           for i, v in enumerate(s[1:]))) for s in path.segs))
+    out = _BY_SHAPE.get(key)
+    if out is None:
+        out = _measure((path,), interval, angle)
+        if len(_BY_SHAPE) > 20000:
+            _BY_SHAPE.clear()
+        _BY_SHAPE[key] = out
+    if len(_BY_ID) > 20000:
+        _BY_ID.clear()
+    _BY_ID[id(path)] = (path, out)
+    return out
+
+
+def _measure(paths: Sequence[Path], interval: float, angle: float) -> tuple[float, int]:
     geom = fill_geometry(paths)
     # Extent of the boundary across the scan direction: sum |d(normal coordinate)|.
     nx, ny = -math.sin(math.radians(angle)), math.cos(math.radians(angle))
@@ -87,11 +114,7 @@ def fill_figures(paths: Sequence[Path], interval: float, angle: float = 0.0) -> 
         if len(cs) > 1:
             d = cs[1:] - cs[:-1]
             across += float(abs(d[:, 0] * nx + d[:, 1] * ny).sum())
-    out = (float(geom.area), int(round(across / (2 * interval))))
-    if len(_FILL) > 20000:
-        _FILL.clear()
-    _FILL[key] = (tuple(paths), out)
-    return out
+    return float(geom.area), int(round(across / (2 * interval)))
 
 
 def _estimate(fill_paths: Sequence[Path], score_len: float, cut_len: float, travel: float,

@@ -37,13 +37,14 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Iterable, Sequence
 
+from .layers import LAYER_ORDER  # re-exported: the one layer table
 from fontTools.misc.bezierTools import calcCubicArcLength, calcCubicBounds
 from fontTools.pens.basePen import AbstractPen, BasePen
 
 __all__ = ["Seg", "Matrix", "Pen", "PRECISION", "Bounds", "Path", "PathPen", "RecordingPathPen",
            "same_point", "clean_segs", "transform_segs", "split_subpaths", "segs_bounds",
            "segs_length", "segs_end", "bounds_of", "fit_matrix", "rounded_rect", "LAYER_ORDER",
-           "Layer", "Plaque", "order_paths"]
+           "Layer", "Plaque"]
 
 Seg = tuple  # ("M", x, y) | ("L", x, y) | ("C", x1, y1, x2, y2, x, y) | ("Z",)
 Matrix = tuple[float, float, float, float, float, float]  # SVG (a, b, c, d, e, f)
@@ -414,7 +415,6 @@ RecordingPathPen = PathPen  # the former name
 
 
 # Layer names in the order a laser must run them: engrave, then score, then cut.
-LAYER_ORDER = ("engrave", "score", "cut", "guide")
 
 
 @dataclass(frozen=True)
@@ -469,26 +469,3 @@ class Plaque:
         return total
 
 
-def order_paths(paths: Sequence[Path], start: tuple[float, float] = (0.0, 0.0)) -> tuple[Path, ...]:
-    """Order paths inner before outer, then nearest-neighbour to keep travel short.
-
-    A path whose bounds lie inside another's is cut/engraved first (so a part
-    never moves before its holes are done); among the rest, greedy nearest
-    start point from the current position. Deterministic for equal input.
-    """
-    items = list(paths)
-    if len(items) < 2:
-        return tuple(items)
-    bnds = [p.bounds for p in items]
-    depth = [sum(1 for j, bj in enumerate(bnds) if j != i and bj.contains(bi) and bj != bi)
-             for i, bi in enumerate(bnds)]
-    out: list[Path] = []
-    pos = start
-    for level in sorted(set(depth), reverse=True):  # deepest (innermost) first
-        pool = [i for i in range(len(items)) if depth[i] == level]
-        while pool:
-            k = min(pool, key=lambda i: (math.dist(pos, items[i].start), i))
-            pool.remove(k)
-            out.append(items[k])
-            pos = items[k].end
-    return tuple(out)

@@ -49,6 +49,7 @@ class JobSheetInfo:
     orders_read: int
     notes: tuple[str, ...] = ()
     formats: tuple[str, ...] = ("svg",)
+    machine_s: float = 0.0  # estimated machine time of all sheets (estimate.py), s
 
 
 def jobsheet_page_count(n_plaques: int, n_sheets: int) -> int:
@@ -63,6 +64,11 @@ FOLDERS = (
     ("manifest.csv", "one row per plaque: order id, VIN, number, files, sha256 of each file"),
     ("rejects.csv", "order lines that were refused, with line number and reason"),
 )
+
+
+def _duration(seconds: float) -> str:
+    s = int(round(seconds))
+    return f"{s // 3600} h {s % 3600 // 60:02d} min" if s >= 3600 else f"{s // 60} min {s % 60:02d} s"
 
 
 # What the operator does on import, per file format; where the guides are (never output).
@@ -141,6 +147,7 @@ def _overview(c: Canvas, info: JobSheetInfo) -> None:
         ("Sheets (bed loads)", f"{n_sheets:,}  ({n_slots:,} plaques placed)"),
         ("Plate size", f"{info.plate_w:g} \u00d7 {info.plate_h:g} mm"),
         ("Material", info.material or "\u2014"),
+        ("Machine time (estimate)", _duration(info.machine_s)),
     ]
     for label, value in facts:
         c.setFillColor(GREY_TEXT)

@@ -44,6 +44,7 @@ from xml.sax.saxutils import quoteattr
 from .dxfout import GUIDE_COLOR, sheet_guides, slot_title
 from .geometry import Path, Plaque, split_subpaths
 from .laser import FillOp, LaserSettings, LineOp, RUN_ORDER
+from .sheets import laser_run
 from .template import Template
 
 __all__ = ["sheet_lbrn2", "plaque_lbrn2", "CUT_INDEX", "TOOL_INDEX", "APP_VERSION"]
@@ -207,8 +208,6 @@ def sheet_lbrn2(sheet, template: Template, batch_id: str, laser: LaserSettings) 
     ``sheet`` is a :class:`plaquegen.sheets.Sheet`; coordinates in mm with the bed's
     bottom-left corner at LightBurn (0, 0) and y up.
     """
-    from .sheets import laser_order
-
     h = sheet.bed_h
     guides = {slot.index: paths for slot, paths in sheet_guides(sheet, template)}
     width = max(2, len(str(len(sheet.slots))))
@@ -218,9 +217,8 @@ def sheet_lbrn2(sheet, template: Template, batch_id: str, laser: LaserSettings) 
              f"Layers run engrave (C00), score (C01), cut (C02); guides on T1 never output.",
              f"Guide colour {GUIDE_COLOR}."]
     ind = " " * 12
-    for slot in laser_order(sheet.slots):
-        if slot.plaque is None:
-            continue
+    run = laser_run(sheet).layers
+    for slot in (s for s, _ in run[0][1]) if run else ():  # plaques in the sheet's laser sweep
         title = slot_title(slot.index, slot.plaque, width)
         children = _plaque_children(slot.plaque, h, slot.x, slot.y, ind)
         used |= {n for n in RUN_ORDER if slot.plaque.layer(n)}

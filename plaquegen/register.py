@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import PlaquegenError
+from .records import pad_number
 from .files import ASSETS
 from .tables import TableError, read_table
 from .vin import ALPHABET, is_short_vin, normalize, vin_problem
@@ -134,12 +135,12 @@ class Register:
     def _label(self, car: Car) -> str:
         if car.number is None:
             return f"{car.vin} (internal unit)"
-        return f"{car.vin} (No. {car.number:0{len(str(self.total))}d})"
+        return f"{car.vin} (No. {pad_number(car.number, self.total)})"
 
     def _short_label(self, car: Car) -> str:
         if car.number is None:
             return f"{car.short_vin} ({car.vin}, internal unit)"
-        return f"{car.short_vin} ({car.vin}, No. {car.number:0{len(str(self.total))}d})"
+        return f"{car.short_vin} ({car.vin}, No. {pad_number(car.number, self.total)})"
 
     @staticmethod
     def _one_typo(t: str, index: dict) -> list:

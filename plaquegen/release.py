@@ -104,7 +104,7 @@ def release(folder: str | os.PathLike, ledger: str | os.PathLike | None = None,
                     for _, r in placed]
         ctx = EmitContext(composer, tpl, title, created, tmp, proofs=False,
                           formats=formats or tpl.formats)
-        sheets, rows = emit(ctx, numbered, workers=1)
+        sheets, rows, machine_s = emit(ctx, numbered, workers=1)
         rows = [replace(r, proof=next(p.proof for _, p in placed if p.vin == r.vin),
                         approved_by=by_vin[r.vin].name, approved_at=by_vin[r.vin].read_at)
                 for r in rows]
@@ -117,7 +117,7 @@ def release(folder: str | os.PathLike, ledger: str | os.PathLike | None = None,
             notes += (f"{len(refused)} approved plaque(s) held back: their files no longer match "
                       "the approval.",)
         finish(tmp, tpl, title, created, rows, sheets, 0, len(states), notes, released=True,
-               proof_prefix="../", formats=ctx.formats)
+               proof_prefix="../", formats=ctx.formats, machine_s=machine_s)
         atomic_write_bytes(tmp / "README.txt", _readme(batch.batch_id, len(placed), len(sheets),
                                                        created).encode("utf-8"))
         sync_folder(tmp)

@@ -21,8 +21,12 @@ from typing import Sequence
 from .geometry import Bounds, Path, Plaque, rounded_rect
 from .glyphs import fit_text, load_font
 from .travel import inner_travel, plan_sweep, polish_run, run_ends, run_variants
+from .layers import LASER_LAYERS
+from .records import pad_number
 from .svgout import add_paths, layer_group, new_drawing, to_bytes
 from .template import Bed, Template
+
+__all__ = ["Slot", "Sheet", "pockets", "plan", "fill", "layout", "SheetRun", "laser_run", "slot_group_id", "slot_group_label", "sheet_svg", "guide_group", "LABEL_FONT", "LABEL_CAP"]
 
 LABEL_FONT = "hershey:futural"
 LABEL_CAP = 2.2  # mm
@@ -44,7 +48,7 @@ class Slot:
         p = self.plaque
         # Built from the number, not the template's label, which may hold characters the
         # single-stroke (ASCII) label font lacks.
-        return (f"{self.index}: {p.number:0{len(str(p.total))}d}/{p.total}  {p.vin[-7:]}"
+        return (f"{self.index}: {pad_number(p.number, p.total)}/{p.total}  {p.vin[-7:]}"
                 if p else str(self.index))
 
 
@@ -90,7 +94,6 @@ def layout(plaques: Sequence[Plaque], bed: Bed) -> list[Sheet]:
             for n, chunk, file in plan(ordered, bed)]
 
 
-LASER_LAYERS = ("engrave", "score", "cut")
 
 
 @dataclass(frozen=True)
@@ -108,8 +111,24 @@ class SheetRun:
     inner_travel: float
 
 
+_RUNS: list[tuple[Sheet, tuple[float, float], SheetRun]] = []  # the last few, by identity
+
+
 def laser_run(sheet: Sheet, start: tuple[float, float] = (0.0, 0.0)) -> SheetRun:
-    """The order in which the laser runs a sheet (see module docstring), from ``start`` (bed mm)."""
+    """The order in which the laser runs a sheet (see module docstring), from ``start`` (bed mm).
+
+    Remembered for the last few sheets: the SVG, DXF and LightBurn writers and the time
+    estimate of one sheet all run it in the same order, computed once."""
+    for known, at, run in _RUNS:
+        if known is sheet and at == start:
+            return run
+    run = _laser_run(sheet, start)
+    _RUNS.append((sheet, start, run))
+    del _RUNS[:-4]
+    return run
+
+
+def _laser_run(sheet: Sheet, start: tuple[float, float]) -> SheetRun:
     pos = start
     travel = inner = 0.0
     layers = []

@@ -12,18 +12,16 @@ from typing import Iterable
 
 import svgwrite
 
+from .layers import LAYERS
 from .geometry import Path, Plaque
 from .template import Template
+
+__all__ = ["num", "path_data", "layer_style", "new_drawing", "layer_group", "add_paths", "to_bytes", "plaque_svg", "INKSCAPE_NS", "SODIPODI_NS", "LAYER_LABELS"]
 
 INKSCAPE_NS = "http://www.inkscape.org/namespaces/inkscape"
 SODIPODI_NS = "http://sodipodi.sourceforge.net/DTD/sodipodi-0.dtd"
 
-LAYER_LABELS = {
-    "engrave": "1 engrave (fill)",
-    "score": "2 score (line)",
-    "cut": "3 cut (outline)",
-    "guide": "guide (do not output)",
-}
+LAYER_LABELS = {l.name: l.label for l in LAYERS}  # from the one layer table
 
 # Path data per (path object, offset): the constant artwork is shared by every
 # plaque of a batch, so formatting it once saves most of the writer's time.

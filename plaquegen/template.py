@@ -17,7 +17,8 @@ from string import Formatter
 
 from .errors import PlaquegenError
 from .files import ASSETS
-from .geometry import LAYER_ORDER, Bounds
+from .geometry import Bounds
+from .layers import LAYER_ORDER
 from .laser import DEFAULT_LASER, LaserSettings, LaserSettingsError, parse_laser
 
 __all__ = ["TemplateError", "Template", "Placement", "ArtworkSpec", "NumberSpec", "Bed",
