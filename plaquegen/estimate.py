@@ -68,7 +68,7 @@ class Estimate:
         return Estimate(*(getattr(self, f) + getattr(other, f) for f in self.__dataclass_fields__))
 
 
-_BY_ID: dict[int, tuple[Path, tuple[float, int]]] = {}
+_BY_ID: dict[tuple[int, float, float], tuple[Path, tuple[float, int]]] = {}
 _BY_SHAPE: dict[tuple, tuple[float, int]] = {}
 
 
@@ -85,7 +85,7 @@ def fill_figures(paths: Sequence[Path], interval: float, angle: float = 0.0) -> 
 
 
 def _path_figures(path: Path, interval: float, angle: float) -> tuple[float, int]:
-    hit = _BY_ID.get(id(path))
+    hit = _BY_ID.get((id(path), interval, angle))
     if hit is not None and hit[0] is path:
         return hit[1]
     x0, y0 = path.start
@@ -99,7 +99,7 @@ def _path_figures(path: Path, interval: float, angle: float) -> tuple[float, int
         _BY_SHAPE[key] = out
     if len(_BY_ID) > 20000:
         _BY_ID.clear()
-    _BY_ID[id(path)] = (path, out)
+    _BY_ID[(id(path), interval, angle)] = (path, out)
     return out
 
 
