@@ -205,7 +205,7 @@ def sheet_svg(sheet: Sheet, template: Template, batch_id: str) -> bytes:
         for slot, paths in run:
             sg = dwg.g(id=slot_group_id(slot, name, digits))
             sg.attribs["inkscape:label"] = slot_group_label(slot, digits)
-            add_paths(dwg, sg, name, paths, slot.x, slot.y)
+            add_paths(dwg, sg, name, paths, slot.x, slot.y, template)
             g.add(sg)
         dwg.add(g)
     dwg.add(guide_group(dwg, sheet, template))

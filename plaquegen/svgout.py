@@ -14,6 +14,7 @@ import svgwrite
 
 from .layers import LAYERS
 from .geometry import Path, Plaque
+from .hatch import hatch_paths
 from .template import Template
 
 __all__ = ["num", "path_data", "layer_style", "new_drawing", "layer_group", "add_paths", "to_bytes", "plaque_svg", "INKSCAPE_NS", "SODIPODI_NS", "LAYER_LABELS"]
@@ -68,7 +69,7 @@ def path_data(path: Path, dx: float = 0.0, dy: float = 0.0) -> str:
 def layer_style(name: str, template: Template) -> dict[str, str]:
     """Presentation attributes of a layer's paths: engrave is filled, the rest are hairlines."""
     color = template.colors[name]
-    if name == "engrave":
+    if name == "engrave" and template.engrave_output == "fill":
         return {"fill": color, "stroke": "none"}
     return {"fill": "none", "stroke": color, "stroke-width": num(template.hairline)}
 
@@ -99,12 +100,41 @@ def layer_group(dwg: svgwrite.Drawing, name: str, template: Template, suffix: st
 
 
 def add_paths(dwg: svgwrite.Drawing, group, name: str, paths: Iterable[Path],
-              dx: float = 0.0, dy: float = 0.0) -> None:
+              dx: float = 0.0, dy: float = 0.0, template: Template | None = None) -> None:
+    """Paths of layer ``name`` at offset (dx, dy) mm. Engrave paths are filled areas, or, with
+    the template's ``[output] engrave = "hatch"``, hatch lines (hairline strokes) clipped to them."""
+    hatch = name == "engrave" and template is not None and template.engrave_output == "hatch"
     for p in paths:
+        if hatch:
+            p = hatched(p, template)
         el = dwg.path(d=path_data(p, dx, dy))
-        if name == "engrave":
+        if name == "engrave" and not hatch:
             el.attribs["fill-rule"] = p.fill_rule
         group.add(el)
+
+
+_HATCH: dict[tuple, Path] = {}
+
+
+def hatched(path: Path, template: Template) -> Path:
+    """The fill of one engrave path as one path of hatch lines (``M a L b`` per line), with
+    the template's engrave interval, angle and direction; laser order along the lines.
+
+    Cached per shape: the constant artwork and every digit are hatched once, then moved."""
+    e = template.laser.engrave
+    x0, y0 = path.start
+    key = (e.interval, e.angle, e.bidirectional, template.cross_hatch,
+           tuple((s[0], *(round(v - (x0 if i % 2 == 0 else y0), 4) for i, v in enumerate(s[1:])))
+                 for s in path.segs))
+    hit = _HATCH.get(key)
+    if hit is None:
+        lines = hatch_paths((path.translated(-x0, -y0),), e.interval, e.angle, e.bidirectional,
+                            template.cross_hatch)
+        hit = Path(tuple(seg for line in lines for seg in line.segs))
+        if len(_HATCH) > 2000:
+            _HATCH.clear()
+        _HATCH[key] = hit
+    return hit.translated(x0, y0)
 
 
 def to_bytes(dwg: svgwrite.Drawing) -> bytes:
@@ -116,6 +146,6 @@ def plaque_svg(plaque: Plaque, template: Template) -> bytes:
     dwg = new_drawing(plaque.width, plaque.height, plaque.title)
     for layer in plaque.layers:
         g = layer_group(dwg, layer.name, template)
-        add_paths(dwg, g, layer.name, layer.paths)
+        add_paths(dwg, g, layer.name, layer.paths, template=template)
         dwg.add(g)
     return to_bytes(dwg)

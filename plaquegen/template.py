@@ -94,6 +94,8 @@ class Template:
     bed: Bed
     laser: LaserSettings = DEFAULT_LASER  # the shop's [laser] section (plaquegen.laser)
     formats: tuple[str, ...] = ("svg",)  # [output] formats: what a batch writes besides proofs
+    engrave_output: str = "fill"  # [output] engrave: "fill" (filled areas) or "hatch" (lines)
+    cross_hatch: bool = False     # [output] cross_hatch: a second hatch pass at 90 degrees
 
     def format_number(self, number: int, total: int) -> str:
         return self.number.format.format(number=number, total=total)
@@ -115,7 +117,7 @@ _SCHEMA: dict[str, dict[str, tuple[type, ...] | None]] = {
     "bed": {"width": (int, float), "height": (int, float), "columns": (int,), "rows": (int,),
             "pitch_x": (int, float), "pitch_y": (int, float), "origin_x": (int, float),
             "origin_y": (int, float)},
-    "output": {"formats": (list,)},
+    "output": {"formats": (list,), "engrave": (str,), "cross_hatch": (bool,)},
 }
 FORMATS = ("svg", "dxf", "lbrn2")
 _OPTIONAL = {"signature", "strokes", "colors", "output"}
@@ -128,7 +130,7 @@ _DEFAULTS = {
     "colors": {"engrave": "#000000", "score": "#0000FF", "cut": "#FF0000", "guide": "#F36926"},
     "strokes": {"hairline": 0.025},
     "bed": {},
-    "output": {"formats": ["svg"]},
+    "output": {"formats": ["svg"], "engrave": "fill", "cross_hatch": False},
 }
 
 
@@ -183,9 +185,10 @@ def _build(raw: dict, name: str, base: Path, files: dict[str, Path]) -> Template
             if key not in keys:
                 raise fail(f"unknown key {section}.{key} (known: {', '.join(keys)}).")
             types = keys[key]
-            if isinstance(value, bool) or not isinstance(value, types):
+            if (isinstance(value, bool) and bool not in types) or not isinstance(value, types):
                 want = "a number" if float in types else ("a list" if list in types else
-                                                          "a whole number" if int in types else "text")
+                                                          "a whole number" if int in types else
+                                                          "true or false" if bool in types else "text")
                 raise fail(f"{section}.{key} must be {want}, not {value!r}.")
             merged[key] = value
         for key in keys:
@@ -273,7 +276,10 @@ def _build(raw: dict, name: str, base: Path, files: dict[str, Path]) -> Template
                     material=plate["material"], silhouette=artwork("silhouette"),
                     signature=artwork("signature"), number=number, colors=colors,
                     hairline=hairline, bed=bed, laser=laser_settings,
-                    formats=parse_formats(sec["output"]["formats"], f"{name}: output.formats"))
+                    formats=parse_formats(sec["output"]["formats"], f"{name}: output.formats"),
+                    engrave_output=_choice(fail, "output.engrave", sec["output"]["engrave"],
+                                           ("fill", "hatch")),
+                    cross_hatch=sec["output"]["cross_hatch"])
 
 
 def parse_formats(value, what: str = "--formats") -> tuple[str, ...]:
