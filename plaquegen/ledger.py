@@ -568,9 +568,7 @@ class Ledger:
         marked to be made again, with a 'renumbered' event. One transaction."""
         with self._write("the register was not adopted"):
             self._db.execute("DELETE FROM register_pin")
-            self._db.execute("INSERT INTO register_pin (id, sha256, total, demo, source, pinned_at) "
-                             "VALUES (1, ?, ?, ?, ?, ?)",
-                             (pin.sha256, pin.total, int(pin.demo), pin.source, pin.pinned_at))
+            self._pin(pin)
             now = utc_now()
             for issue, number, total in renumbered:
                 self._db.execute("UPDATE issue SET stale = 1 WHERE vin = ? AND batch_id = ?",
