@@ -17,8 +17,10 @@ SVG = "{http://www.w3.org/2000/svg}"
 
 
 def _hatch_template(tmp_path, cross=False):
-    extra = '\n[output]\nengrave = "hatch"\n' + ("cross_hatch = true\n" if cross else "")
-    return load_template(template_variant(tmp_path, edit=lambda t: t + extra))
+    def edit(text: str) -> str:
+        text = text.replace('engrave = "fill"', 'engrave = "hatch"')
+        return text.replace("cross_hatch = false", "cross_hatch = true") if cross else text
+    return load_template(template_variant(tmp_path, edit=edit))
 
 
 def _lines(svg: bytes) -> list[LineString]:
@@ -69,7 +71,8 @@ def test_cross_hatch_doubles_the_lines(tmp_path, register):
 
 
 def test_a_hatch_batch_writes_lines_and_filled_proofs(tmp_path, register):
-    tpl_path = template_variant(tmp_path, edit=lambda t: t + '\n[output]\nengrave = "hatch"\n')
+    tpl_path = template_variant(tmp_path, edit=lambda t: t.replace('engrave = "fill"',
+                                                                    'engrave = "hatch"'))
     orders = write_orders(tmp_path / "h.csv", [register.by_number(n) for n in (5, 6)])
     res = run_batch(BatchOptions(orders=orders, out=tmp_path / "out", template=tpl_path))
     rows = read_csv(res.folder / "manifest.csv")
