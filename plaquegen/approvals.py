@@ -42,7 +42,7 @@ from .states import (APPROVALS_FIELDS, APPROVED, CHANGES, RELEASED_DIR, WAITING,
 
 # The approvals API as before the split: states, status and release are re-exported.
 __all__ = ["ApprovalError", "Answer", "Returned", "PlaqueState", "ApprovalsResult",
-           "ReleaseResult", "StatusResult", "find_pdfs", "returned_files", "read_answer",
+           "ReleaseResult", "StatusResult", "read_answer",
            "record_approvals", "record_by_hand", "batch_status", "release", "counts", "APPROVED",
            "CHANGES", "WAITING", "REFUSED", "APPROVALS_FIELDS", "RELEASED_DIR", "batch_ledger",
            "open_batch_and_ledger", "plaque_states"]
@@ -53,7 +53,6 @@ DUPLICATE = "already recorded"
 
 _IDENTITY_KEYS = {"batch_id": str, "vin": str, "number": int, "total": int, "svg_sha256": str}
 _OFF = ("", "/Off", "Off")
-MAX_PDF_BYTES = 50 * 1024 * 1024
 
 # ---------------------------------------------------------------------------
 # What comes back.
@@ -61,43 +60,12 @@ MAX_PDF_BYTES = 50 * 1024 * 1024
 @dataclass(frozen=True)
 class Returned:
     """One returned file: a display name ("inbox/x.pdf", "mail.eml!proof.pdf"), its bytes, and
-    the time the owner sent it when known (a mail's Date, ISO UTC); mtime: the file's time.
-    error: why it could not be read (then data is empty)."""
+    the time the owner sent it when known (a mail's Date, ISO UTC); mtime: the file's time."""
 
     name: str
     data: bytes
     received_at: str | None = None
     mtime: str | None = None
-    error: str = ""
-
-
-def find_pdfs(inputs: Iterable[str | os.PathLike]) -> list[Path]:
-    """Files given, plus every *.pdf below folders given; sorted by file name (then path)."""
-    found: dict[Path, Path] = {}
-    for item in inputs:
-        p = Path(item)
-        if p.is_dir():
-            for f in p.rglob("*"):
-                if f.is_file() and f.suffix.lower() == ".pdf" and not f.name.startswith("."):
-                    found.setdefault(f.resolve(), f)
-        else:
-            found.setdefault(p.resolve(), p)
-    return sorted(found.values(), key=lambda f: (f.name, str(f)))
-
-
-def returned_files(paths: Sequence[Path]) -> list[Returned]:
-    out = []
-    for p in paths:
-        try:
-            st = p.stat()
-            if st.st_size > MAX_PDF_BYTES:
-                out.append(Returned(str(p), b"", error=f"larger than {MAX_PDF_BYTES >> 20} MB"))
-                continue
-            out.append(Returned(str(p), p.read_bytes(),
-                                mtime=format_utc(datetime.fromtimestamp(st.st_mtime).astimezone())))
-        except OSError as e:
-            out.append(Returned(str(p), b"", error=f"cannot read the file ({e.strerror or e})"))
-    return out
 
 
 @dataclass(frozen=True)
@@ -164,8 +132,6 @@ def read_answer(batch: BatchFolder, item: Returned, issues: dict[str, Issue]) ->
         return Answer(path, REFUSED, reason=reason, **kw)
 
     data = item.data
-    if item.error:
-        return refuse(item.error)
     if b"%PDF-" not in data[:1024]:
         return refuse("not a PDF file")
     if b"%%EOF" not in data[-1024:]:

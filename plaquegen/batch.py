@@ -28,6 +28,7 @@ from .files import atomic_write_bytes, remove_temp_files, sync_folder
 from .ledger import BatchRecord, Event, Issue, Ledger
 from .numbering import number_orders
 from .orders import OrderFile, read_orders
+from .pdfkit import A4, LETTER
 from .proof import proof_layout
 from .records import Numbered, Reject
 from .register import Register, load_register
@@ -74,6 +75,7 @@ class BatchPlan:
     folder: Path
     ledger_path: Path
     template: Template
+    composer: Composer  # the artwork and font, parsed once for the plan and the emission
     template_path: Path
     template_files: dict
     template_sha256: str
@@ -101,11 +103,12 @@ class BatchResult:
 
 
 def _template_files(t: Template) -> dict[str, Path]:
-    out = {"silhouette": t.silhouette.file, "number": Path(t.number.font)}
+    """{role: file} of what the template draws with (a Hershey font is built in: no file)."""
+    out = {"silhouette": t.silhouette.file}
     if t.signature is not None:
         out["signature"] = t.signature.file
-    if t.number.font.startswith("hershey:"):
-        del out["number"]
+    if not t.number.font.startswith("hershey:"):
+        out["number"] = Path(t.number.font)
     return out
 
 
@@ -125,7 +128,7 @@ def plan_batch(opts: BatchOptions, ledger: Ledger | None) -> BatchPlan:
     folder = Path(opts.out) / batch_id
     ledger_path = Path(opts.ledger) if opts.ledger else Path(opts.out) / "ledger.sqlite"
     template, tpath = _choose_template(opts, folder)
-    Composer.prepare(template)  # bad artwork/font: refused before anything is written
+    composer = Composer.prepare(template)  # bad artwork/font: refused before anything is written
     if opts.proofs:
         _check_proof_fits(template)
     resolved = _template_files(template)
@@ -163,7 +166,8 @@ def plan_batch(opts: BatchOptions, ledger: Ledger | None) -> BatchPlan:
         numbered, more, reprints = _check_conflicts(ledger, numbered, batch_id, opts.reprint)
         rejects += more
     rejects.sort(key=lambda r: r.line)
-    return BatchPlan(batch_id, folder, ledger_path, template, tpath, resolved, tsha, register,
+    return BatchPlan(batch_id, folder, ledger_path, template, composer, tpath, resolved, tsha,
+                     register,
                      orderfile, orders_path, orders_sha, tuple(sorted(numbered, key=lambda n: n.number)),
                      tuple(rejects), frozenset(reprints), previous, notes)
 
@@ -189,8 +193,6 @@ def _check_conflicts(ledger: Ledger, numbered: list[Numbered], batch_id: str,
 
 def _check_proof_fits(template: Template) -> None:
     """A plate too large for a 1:1 view on A4 or Letter is refused before anything is written."""
-    from reportlab.lib.pagesizes import A4, LETTER
-
     for page in (A4, LETTER):
         try:
             proof_layout(page, template.width, template.height)
@@ -206,12 +208,15 @@ def run_batch(opts: BatchOptions, progress: Callable[[int], None] | None = None,
     require_ledger(Path(opts.out), ledger_path)
     if ledger_path.exists():
         ledger = Ledger(ledger_path)
-    else:  # nothing to check against yet; a refused plan creates no ledger
+        try:
+            plan = plan_batch(opts, ledger)
+        except BaseException:
+            ledger.close()
+            raise
+    else:  # nothing to check against yet: a refused plan creates no ledger
         plan = plan_batch(opts, None)
         ledger = Ledger(ledger_path)
     try:
-        if "plan" not in locals():
-            plan = plan_batch(opts, ledger)
         if on_plan:
             on_plan(len(plan.numbered))
         return _make(plan, opts, ledger, progress, t0)
@@ -231,7 +236,7 @@ def _make(plan: BatchPlan, opts: BatchOptions, ledger: Ledger,
         remove_temp_files(folder)  # a killed run's leftovers are never shipped
         for sub in ("engrave", "sheets", "proofs"):
             (folder / sub).mkdir(parents=True, exist_ok=True)
-        ctx = EmitContext(Composer.prepare(plan.template), plan.template, batch_id, created,
+        ctx = EmitContext(plan.composer, plan.template, batch_id, created,
                           folder, opts.proofs, opts.previews, opts.formats or plan.template.formats)
         t1 = time.perf_counter()
         sheets, rows, machine_s = emit(ctx, plan.numbered, opts.workers, progress)

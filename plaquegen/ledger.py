@@ -309,8 +309,7 @@ class Ledger:
         mode = self._set_wal(conn)
         if str(mode).lower() != "wal":
             raise LedgerError(f"cannot open ledger {self.path}: WAL mode is not available ({mode})")
-        conn.execute("BEGIN IMMEDIATE")
-        try:
+        with _immediate(conn):
             if not self._is_current(conn):
                 has_tables = conn.execute(
                     "SELECT count(*) FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'").fetchone()[0]
@@ -321,11 +320,6 @@ class Ledger:
                     conn.execute(statement)
                 conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
                 conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
-            conn.execute("COMMIT")
-        except BaseException:
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
-            raise
 
     @staticmethod
     def _set_wal(conn: sqlite3.Connection) -> str:
@@ -368,8 +362,7 @@ class Ledger:
 
     def _migrate_v1(self, conn: sqlite3.Connection) -> None:
         """Schema 1 -> 2 in one transaction: new tables; every plaque gets its 'issued' event."""
-        conn.execute("BEGIN IMMEDIATE")
-        try:
+        with _immediate(conn):
             if conn.execute("PRAGMA user_version").fetchone()[0] == 1:
                 for statement in _V2:
                     conn.execute(statement)
@@ -377,11 +370,6 @@ class Ledger:
                              "'issued', svg_sha256, number, NULL, NULL, NULL, NULL, NULL, NULL, "
                              "NULL, 'migrated from schema 1' FROM issue ORDER BY id")
                 conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
-            conn.execute("COMMIT")
-        except BaseException:
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
-            raise
 
     # ----------------------------------------------------------------- public
 
@@ -701,16 +689,9 @@ class Ledger:
     @contextmanager
     def _write(self, nothing_done: str):
         """One BEGIN IMMEDIATE transaction: committed on success, rolled back on any error."""
-        db = self._db
         try:
-            db.execute("BEGIN IMMEDIATE")
-            try:
+            with _immediate(self._db):
                 yield
-                db.execute("COMMIT")
-            except BaseException:
-                if db.in_transaction:
-                    db.execute("ROLLBACK")
-                raise
         except sqlite3.Error as exc:
             raise LedgerError(f"cannot write to ledger {self.path}: {exc}; {nothing_done}") from exc
         self.backup()
@@ -757,6 +738,19 @@ class Ledger:
 
 
 # --------------------------------------------------------------------- helpers
+
+@contextmanager
+def _immediate(conn: sqlite3.Connection):
+    """One BEGIN IMMEDIATE transaction: committed on success, rolled back on any error."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+        conn.execute("COMMIT")
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
+
 
 def _where(**equal) -> tuple[str, list]:
     """' WHERE a = ? AND b = ?' and its parameters for the arguments that are not None."""

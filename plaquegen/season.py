@@ -13,13 +13,12 @@ import hashlib
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Sequence
 
 from .batchdir import (INCOMPLETE, batch_folders, incomplete_reason, read_history, read_info,
                        read_manifest)
 from .clock import utc_now
 from .errors import PlaquegenError
-from .ledger import BatchRecord, Event, Issue, Ledger, RegisterPin
+from .ledger import BatchRecord, Issue, Ledger, RegisterPin
 from .records import pad_number
 from .register import DEMO_REGISTER, Register, load_register
 
@@ -192,7 +191,3 @@ def adopt(ledger: Ledger, register: Register) -> list[tuple[Issue, int | None, i
                           "a corrected register must still hold every car issued.")
     ledger.adopt_register(register_pin(register), [(i, n, t) for i, n, t in moved])
     return moved
-
-
-def history_events(ledger: Ledger, batch_id: str) -> Sequence[Event]:
-    return ledger.events(batch_id=batch_id)
