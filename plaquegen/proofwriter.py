@@ -38,7 +38,7 @@ from reportlab.lib.rl_accel import escapePDF
 from reportlab.pdfbase import pdfdoc, pdfmetrics
 from reportlab.pdfgen.canvas import Canvas
 
-from .geometry import Plaque
+from .geometry import Layer, Plaque, rounded_rect
 from .pdfkit import FONT, binary_streams, clean_text, font_repertoire, register_fonts, visual
 from .proofform import ID_FIELD
 from .proofpage import (PLAQUE_FORM, ProofLayout, ProofValues, draw_page, form_ops, info, plaque_form,
@@ -384,8 +384,6 @@ def _stream(st: _Stream, data: bytes) -> bytes:
 
 
 def _dummy_values(lang: str, page: tuple[float, float]) -> ProofValues:
-    from .geometry import Layer, rounded_rect
-
     plaque = Plaque(1.0, 1.0, (Layer("cut", (rounded_rect(0, 0, 1, 1, 0),)),), "", 0, 0, "")
     return ProofValues(lang=lang, page=page, plaque=plaque, title=S_TITLE, keywords=S_KEYS,
                        ident_json=S_IDENT, suffix=S_SUFFIX, name="", order_id="", vin="",
