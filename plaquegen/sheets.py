@@ -23,10 +23,10 @@ from .glyphs import fit_text, load_font
 from .travel import inner_travel, plan_sweep, polish_run, run_ends, run_variants
 from .layers import LASER_LAYERS
 from .records import pad_number
-from .svgout import add_paths, layer_group, new_drawing, to_bytes
+from .svgout import element, layer_open, paths_xml, svg_document
 from .template import Bed, Template
 
-__all__ = ["Slot", "Sheet", "pockets", "plan", "fill", "layout", "SheetRun", "laser_run", "slot_group_id", "slot_group_label", "sheet_svg", "guide_group", "LABEL_FONT", "LABEL_CAP"]
+__all__ = ["Slot", "Sheet", "pockets", "plan", "fill", "layout", "SheetRun", "laser_run", "slot_group_id", "slot_group_label", "sheet_svg", "guide_layer", "LABEL_FONT", "LABEL_CAP"]
 
 LABEL_FONT = "hershey:futural"
 LABEL_CAP = 2.2  # mm
@@ -198,38 +198,48 @@ def slot_group_label(slot: Slot, digits: int = 2) -> str:
 def sheet_svg(sheet: Sheet, template: Template, batch_id: str) -> bytes:
     """A bed-sized SVG with every plaque of the sheet at its pocket, 1:1 in mm, in laser order."""
     title = f"Batch {batch_id}, sheet {sheet.number}: {len(sheet.slots)} plaques"
-    dwg = new_drawing(sheet.bed_w, sheet.bed_h, title)
     digits = max(2, len(str(template.bed.slots)))
+    body = []
     for name, run in laser_run(sheet).layers:
-        g = layer_group(dwg, name, template)
-        for slot, paths in run:
-            sg = dwg.g(id=slot_group_id(slot, name, digits))
-            sg.attribs["inkscape:label"] = slot_group_label(slot, digits)
-            add_paths(dwg, sg, name, paths, slot.x, slot.y, template)
-            g.add(sg)
-        dwg.add(g)
-    dwg.add(guide_group(dwg, sheet, template))
-    return to_bytes(dwg)
+        groups = "".join(
+            element("g", {"id": slot_group_id(slot, name, digits),
+                          "inkscape:label": slot_group_label(slot, digits)},
+                    paths_xml(name, paths, slot.x, slot.y, template))
+            for slot, paths in run)
+        body.append(layer_open(name, template, groups))
+    body.append(guide_layer(sheet, template))
+    return svg_document(sheet.bed_w, sheet.bed_h, title, body)
 
 
-def guide_group(dwg, sheet: Sheet, template: Template):
-    """Pocket outlines, each plaque's own guide paths and slot labels (never output)."""
-    g = layer_group(dwg, "guide", template)
-    font = load_font(LABEL_FONT)
+_POCKETS: dict[tuple[float, float, float], Path] = {}
+
+
+def guide_layer(sheet: Sheet, template: Template) -> str:
+    """The guide layer: pocket outlines, each plaque's own guide paths and slot labels (never
+    output)."""
     w, h = template.width, template.height
-    pocket = rounded_rect(0.0, 0.0, w, h, template.corner_radius)
+    key = (w, h, template.corner_radius)
+    pocket = _POCKETS.get(key)
+    if pocket is None:  # one object per plate size, so its path data is formatted once per pocket
+        pocket = _POCKETS.setdefault(key, rounded_rect(0.0, 0.0, w, h, template.corner_radius))
+    out = []
     for slot in sheet.slots:
         paths = [pocket]
         guide = slot.plaque.layer("guide") if slot.plaque else None
         if guide:
             paths += [p for p in guide.paths if p.segs != pocket.segs]
-        add_paths(dwg, g, "guide", paths, slot.x, slot.y)
-        # Label just below the pocket (inside the pitch gap) so it never hides the plaque.
-        gap = max(template.bed.pitch_y - h, 0.0)
-        cap = min(LABEL_CAP, gap * 0.6) if gap > 1.0 else LABEL_CAP
-        box = Bounds(slot.x, slot.y + h + 0.3, slot.x + w, slot.y + h + 0.3 + cap * 1.6)
-        if gap <= 1.0:  # no gap: label inside the pocket's top-left corner
-            box = Bounds(slot.x + 0.5, slot.y + 0.5, slot.x + w - 0.5, slot.y + 0.5 + cap * 1.6)
-        text, _ = fit_text(font, slot.label, box, cap, "left", "top")
-        add_paths(dwg, g, "guide", text)
-    return g
+        out.append(paths_xml("guide", paths, slot.x, slot.y))
+        out.append(paths_xml("guide", _slot_label(slot, template)))
+    return layer_open("guide", template, "".join(out))
+
+
+def _slot_label(slot: Slot, template: Template) -> tuple[Path, ...]:
+    """The slot's label as single-stroke text just below the pocket (inside the pitch gap,
+    so it never hides the plaque), or in the pocket's top-left corner when there is no gap."""
+    w, h = template.width, template.height
+    gap = max(template.bed.pitch_y - h, 0.0)
+    cap = min(LABEL_CAP, gap * 0.6) if gap > 1.0 else LABEL_CAP
+    box = Bounds(slot.x, slot.y + h + 0.3, slot.x + w, slot.y + h + 0.3 + cap * 1.6)
+    if gap <= 1.0:
+        box = Bounds(slot.x + 0.5, slot.y + 0.5, slot.x + w - 0.5, slot.y + 0.5 + cap * 1.6)
+    return tuple(fit_text(load_font(LABEL_FONT), slot.label, box, cap, "left", "top")[0])

@@ -5,29 +5,37 @@ layer per operation, in laser order (engrave, score, cut), then the guide
 layer which is locked and labelled not to be output. Coordinates are
 absolute and rounded to 0.001 mm; no transforms, text, images or references.
 The writer only writes: it never composes.
+
+The document text is joined from strings (no element tree): attributes in
+sorted order, escaped as XML requires, empty elements closed with `` />``,
+the same bytes an svgwrite/ElementTree writer gave (tests/test_svg_bytes.py
+keeps such a writer as the reference).
 """
 from __future__ import annotations
 
 from typing import Iterable
-
-import svgwrite
 
 from .layers import LAYERS
 from .geometry import Path, Plaque
 from .hatch import hatch_paths
 from .template import Template
 
-__all__ = ["num", "path_data", "layer_style", "new_drawing", "layer_group", "add_paths", "to_bytes", "plaque_svg", "INKSCAPE_NS", "SODIPODI_NS", "LAYER_LABELS"]
+__all__ = ["num", "path_data", "layer_style", "escape_attr", "escape_text", "element",
+           "svg_document", "layer_attrs", "layer_open", "paths_xml", "plaque_svg", "INKSCAPE_NS", "SODIPODI_NS",
+           "LAYER_LABELS"]
 
 INKSCAPE_NS = "http://www.inkscape.org/namespaces/inkscape"
 SODIPODI_NS = "http://sodipodi.sourceforge.net/DTD/sodipodi-0.dtd"
 
 LAYER_LABELS = {l.name: l.label for l in LAYERS}  # from the one layer table
 
-# Path data per (path object, offset): the constant artwork is shared by every
-# plaque of a batch, so formatting it once saves most of the writer's time.
+# Path data per (path object, offset), then per (path shape, offset): the artwork is the same
+# object on every plaque, a digit the same shape at the same place on many plaques and, on a
+# sheet, at the same pocket on every sheet. Formatting a coordinate costs ~20x hashing it.
 _D_CACHE: dict[tuple[int, float, float], tuple[Path, str]] = {}
+_D_SHAPES: dict[tuple, str] = {}
 _D_CACHE_MAX = 20000
+_D_SHAPES_MAX = 40000
 
 
 def num(v: float) -> str:
@@ -42,28 +50,124 @@ def path_data(path: Path, dx: float = 0.0, dy: float = 0.0) -> str:
     hit = _D_CACHE.get(key)
     if hit is not None and hit[0] is path:
         return hit[1]
+    shape = (path.segs, dx, dy)
+    d = _D_SHAPES.get(shape)
+    if d is None:
+        d = _format(path.segs, dx, dy)
+        if len(_D_SHAPES) >= _D_SHAPES_MAX:
+            _D_SHAPES.clear()
+        _D_SHAPES[shape] = d
+    if len(_D_CACHE) >= _D_CACHE_MAX:
+        _D_CACHE.clear()
+    _D_CACHE[key] = (path, d)
+    return d
+
+
+def _format(segs, dx: float, dy: float) -> str:
+    # num() inlined for M, L and C (the hot loop of every sheet): the same text, half the time.
     parts: list[str] = []
-    cur = start = ("", "")
-    for s in path.segs:
+    cur = start = None
+    for s in segs:
         op = s[0]
         if op == "Z":
             parts.append("Z")
             cur = start
             continue
-        coords = s[1:]
-        txt = [num(coords[i] + (dx if i % 2 == 0 else dy)) for i in range(len(coords))]
-        pts = list(zip(txt[0::2], txt[1::2]))
-        if op != "M" and all(p == cur for p in pts):
-            continue  # zero length once rounded to 0.001 mm: it would only burn a dot twice
-        parts.append(op + " ".join(txt))
-        cur = pts[-1]
-        if op == "M":
-            start = cur
-    d = "".join(parts)
-    if len(_D_CACHE) >= _D_CACHE_MAX:
-        _D_CACHE.clear()
-    _D_CACHE[key] = (path, d)
-    return d
+        if op == "C":
+            x1 = f"{s[1] + dx:.3f}".rstrip("0").rstrip(".")
+            y1 = f"{s[2] + dy:.3f}".rstrip("0").rstrip(".")
+            x2 = f"{s[3] + dx:.3f}".rstrip("0").rstrip(".")
+            y2 = f"{s[4] + dy:.3f}".rstrip("0").rstrip(".")
+            x = f"{s[5] + dx:.3f}".rstrip("0").rstrip(".")
+            y = f"{s[6] + dy:.3f}".rstrip("0").rstrip(".")
+            if x1 == "-0":
+                x1 = "0"
+            if y1 == "-0":
+                y1 = "0"
+            if x2 == "-0":
+                x2 = "0"
+            if y2 == "-0":
+                y2 = "0"
+            if x == "-0":
+                x = "0"
+            if y == "-0":
+                y = "0"
+            p = (x, y)
+            if p == cur and (x1, y1) == cur and (x2, y2) == cur:
+                continue  # zero length once rounded to 0.001 mm: it would only burn a dot twice
+            parts.append(f"C{x1} {y1} {x2} {y2} {x} {y}")
+            cur = p
+        elif op == "L" or op == "M":
+            x = f"{s[1] + dx:.3f}".rstrip("0").rstrip(".")
+            y = f"{s[2] + dy:.3f}".rstrip("0").rstrip(".")
+            if x == "-0":
+                x = "0"
+            if y == "-0":
+                y = "0"
+            p = (x, y)
+            if op == "M":
+                start = p
+            elif p == cur:
+                continue
+            parts.append(f"{op}{x} {y}")
+            cur = p
+        else:  # any other command: the general form
+            txt = [num(v + (dx if i % 2 == 0 else dy)) for i, v in enumerate(s[1:])]
+            pts = list(zip(txt[0::2], txt[1::2]))
+            if all(q == cur for q in pts):
+                continue
+            parts.append(op + " ".join(txt))
+            cur = pts[-1]
+    return "".join(parts)
+
+
+def escape_text(text: str) -> str:
+    """Character data as XML needs it (& < >)."""
+    if "&" in text:
+        text = text.replace("&", "&amp;")
+    if "<" in text:
+        text = text.replace("<", "&lt;")
+    if ">" in text:
+        text = text.replace(">", "&gt;")
+    return text
+
+
+def escape_attr(text: str) -> str:
+    """An attribute value as XML needs it (what ElementTree writes: & < > " CR LF TAB)."""
+    text = escape_text(text)
+    if '"' in text:
+        text = text.replace('"', "&quot;")
+    if "\r" in text:
+        text = text.replace("\r", "&#13;")
+    if "\n" in text:
+        text = text.replace("\n", "&#10;")
+    if "\t" in text:
+        text = text.replace("\t", "&#09;")
+    return text
+
+
+def _attrs(attrs: dict[str, str]) -> str:
+    # Sorted by name; empty values are left out, as svgwrite does.
+    return "".join(f' {k}="{escape_attr(v)}"' for k, v in sorted(attrs.items()) if v)
+
+
+def element(tag: str, attrs: dict[str, str], inner: str = "") -> str:
+    """``<tag a="..">inner</tag>``, or ``<tag a=".." />`` when there is nothing inside."""
+    if not inner:
+        return f"<{tag}{_attrs(attrs)} />"
+    return f"<{tag}{_attrs(attrs)}>{inner}</{tag}>"
+
+
+def svg_document(width: float, height: float, title: str, body: Iterable[str]) -> bytes:
+    """The whole file: XML declaration, the <svg> root in mm (viewBox in mm), a <title>, body."""
+    w, h = num(width), num(height)
+    root = {"baseProfile": "full", "height": f"{h}mm", "version": "1.1", "viewBox": f"0 0 {w} {h}",
+            "width": f"{w}mm", "xmlns": "http://www.w3.org/2000/svg",
+            "xmlns:ev": "http://www.w3.org/2001/xml-events", "xmlns:inkscape": INKSCAPE_NS,
+            "xmlns:sodipodi": SODIPODI_NS, "xmlns:xlink": "http://www.w3.org/1999/xlink"}
+    head = element("title", {}, escape_text(title))
+    return ('<?xml version="1.0" encoding="UTF-8"?>\n'
+            + element("svg", root, head + "".join(body)) + "\n").encode("utf-8")
 
 
 def layer_style(name: str, template: Template) -> dict[str, str]:
@@ -74,43 +178,41 @@ def layer_style(name: str, template: Template) -> dict[str, str]:
     return {"fill": "none", "stroke": color, "stroke-width": num(template.hairline)}
 
 
-def new_drawing(width: float, height: float, title: str) -> svgwrite.Drawing:
-    dwg = svgwrite.Drawing(size=(f"{num(width)}mm", f"{num(height)}mm"), profile="full", debug=False)
-    dwg.attribs["viewBox"] = f"0 0 {num(width)} {num(height)}"
-    dwg.attribs["xmlns:inkscape"] = INKSCAPE_NS
-    dwg.attribs["xmlns:sodipodi"] = SODIPODI_NS
-    dwg.elements.remove(dwg.defs)  # svgwrite adds an empty <defs>; the contract has none
-    dwg.set_desc(title=title)
-    return dwg
-
-
-def layer_group(dwg: svgwrite.Drawing, name: str, template: Template, suffix: str = "") -> svgwrite.container.Group:
-    g = dwg.g(id=f"layer-{name}{suffix}")
-    g.attribs["inkscape:groupmode"] = "layer"
-    g.attribs["inkscape:label"] = LAYER_LABELS[name]
+def layer_attrs(name: str, template: Template, suffix: str = "") -> dict[str, str]:
+    """Attributes of an Inkscape layer group (id, label, the layer's style)."""
+    attrs = {"id": f"layer-{name}{suffix}", "inkscape:groupmode": "layer",
+             "inkscape:label": LAYER_LABELS[name]}
     if name == "guide":
         # Laser programs map unknown colours onto enabled layers and ignore labels and locks;
         # hidden paths they leave out (MeerK40t: on its never-output branch). Inkscape shows
         # the layer when the operator turns it on.
-        g.attribs["sodipodi:insensitive"] = "true"  # locked in Inkscape
-        g.attribs["style"] = "display:none"
-    for k, v in layer_style(name, template).items():
-        g.attribs[k] = v
-    return g
+        attrs["sodipodi:insensitive"] = "true"  # locked in Inkscape
+        attrs["style"] = "display:none"
+    attrs.update(layer_style(name, template))
+    return attrs
 
 
-def add_paths(dwg: svgwrite.Drawing, group, name: str, paths: Iterable[Path],
-              dx: float = 0.0, dy: float = 0.0, template: Template | None = None) -> None:
-    """Paths of layer ``name`` at offset (dx, dy) mm. Engrave paths are filled areas, or, with
-    the template's ``[output] engrave = "hatch"``, hatch lines (hairline strokes) clipped to them."""
+def layer_open(name: str, template: Template, inner: str, suffix: str = "") -> str:
+    """One layer group holding ``inner`` (its paths or per-plaque groups)."""
+    return element("g", layer_attrs(name, template, suffix), inner)
+
+
+def paths_xml(name: str, paths: Iterable[Path], dx: float = 0.0, dy: float = 0.0,
+              template: Template | None = None) -> str:
+    """The <path> elements of layer ``name`` at offset (dx, dy) mm. Engrave paths are filled
+    areas, or, with the template's ``[output] engrave = "hatch"``, hatch lines (hairline
+    strokes) clipped to them."""
     hatch = name == "engrave" and template is not None and template.engrave_output == "hatch"
+    out = []
     for p in paths:
         if hatch:
             p = hatched(p, template)
-        el = dwg.path(d=path_data(p, dx, dy))
+        d = path_data(p, dx, dy)
         if name == "engrave" and not hatch:
-            el.attribs["fill-rule"] = p.fill_rule
-        group.add(el)
+            out.append(element("path", {"d": d, "fill-rule": p.fill_rule}))
+        else:
+            out.append(element("path", {"d": d}))
+    return "".join(out)
 
 
 _HATCH: dict[tuple, Path] = {}
@@ -137,15 +239,9 @@ def hatched(path: Path, template: Template) -> Path:
     return hit.translated(x0, y0)
 
 
-def to_bytes(dwg: svgwrite.Drawing) -> bytes:
-    return ('<?xml version="1.0" encoding="UTF-8"?>\n' + dwg.tostring() + "\n").encode("utf-8")
-
-
 def plaque_svg(plaque: Plaque, template: Template) -> bytes:
     """One plaque as engraver-ready SVG bytes (deterministic)."""
-    dwg = new_drawing(plaque.width, plaque.height, plaque.title)
-    for layer in plaque.layers:
-        g = layer_group(dwg, layer.name, template)
-        add_paths(dwg, g, layer.name, layer.paths, template=template)
-        dwg.add(g)
-    return to_bytes(dwg)
+    return svg_document(plaque.width, plaque.height, plaque.title,
+                        (layer_open(layer.name, template,
+                                    paths_xml(layer.name, layer.paths, template=template))
+                         for layer in plaque.layers))
