@@ -213,8 +213,10 @@ def read_info(folder: Path) -> BatchInfo | None:
 
 def write_history(folder: Path, events: Sequence[Event]) -> None:
     """history.jsonl: one JSON object per event, oldest first (rewritten whole, atomically)."""
+    names = [f.name for f in fields(Event)]  # flat records: no deep copy as asdict() makes
     atomic_write_bytes(folder / HISTORY, "".join(
-        json.dumps(asdict(e), sort_keys=True, ensure_ascii=False) + "\n" for e in events).encode())
+        json.dumps({k: getattr(e, k) for k in names}, sort_keys=True, ensure_ascii=False) + "\n"
+        for e in events).encode())
 
 
 def read_history(folder: Path) -> tuple[list[Event], int]:

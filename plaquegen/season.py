@@ -48,6 +48,11 @@ def _demo_identity() -> str:
 
 def is_demo(register: Register) -> bool:
     """True for the bundled synthetic demo register (by content, whatever the file)."""
+    try:
+        if Path(register.source).samefile(DEMO_REGISTER):
+            return True  # the demo file itself: its content is the demo's (no second read)
+    except OSError:
+        pass
     return register_identity(register) == _demo_identity()
 
 
