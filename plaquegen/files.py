@@ -74,8 +74,12 @@ def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> None:
         tmp = tempfile.mktemp(prefix=f".{name}.", suffix=".tmp", dir=folder or ".")
         fd = os.open(tmp, _TMP_FLAGS, 0o644)
     try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
+        try:
+            view = memoryview(data)
+            while view:  # os.write: no buffered file object per write
+                view = view[os.write(fd, view):]
+        finally:
+            os.close(fd)
         os.replace(tmp, path)
     except BaseException:
         try:
