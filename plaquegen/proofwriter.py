@@ -34,15 +34,17 @@ from dataclasses import dataclass
 from io import BytesIO
 from typing import Callable
 
-from reportlab.lib.rl_accel import escapePDF
+from reportlab.lib.rl_accel import escapePDF, fp_str, unicode2T1
 from reportlab.pdfbase import pdfdoc, pdfmetrics
 from reportlab.pdfgen.canvas import Canvas
 
 from .geometry import Layer, Plaque, rounded_rect
-from .pdfkit import FONT, binary_streams, clean_text, font_repertoire, register_fonts, visual
+from .pdfkit import (FONT, GREY_TEXT, INK, LABEL, LABEL_BOLD, binary_streams, clean_text,
+                     fit_text, font_repertoire, is_winansi, register_fonts, visual)
 from .proofform import ID_FIELD
-from .proofpage import (PLAQUE_FORM, ProofLayout, ProofValues, draw_page, form_ops, info, plaque_form,
-                        proof_layout, proof_values, render_proof_reportlab)
+from .proofpage import (PLAQUE_FORM, NumberPiece, ProofLayout, ProofValues, TextPiece, draw_page,
+                        form_ops, info, plaque_form, proof_layout, proof_values,
+                        render_proof_reportlab)
 from .records import Numbered
 
 __all__ = ["DEFAULT_REPERTOIRE", "repertoire_for", "ProofTemplate", "ProofWriter",
@@ -108,37 +110,62 @@ def _chunk(op: str) -> tuple[bytes, int, int]:
     return hit
 
 
-def deflate_ops(ops: list[str]) -> bytes:
+def _run(text: str) -> tuple[bytes, int, int]:
+    """A run of short operators (joined, newline-terminated) compressed on its own."""
+    raw = text.encode("latin-1")
+    z = zlib.compressobj(1, zlib.DEFLATED, -15)
+    return z.compress(raw) + z.flush(zlib.Z_FULL_FLUSH), zlib.adler32(raw), len(raw)
+
+
+_RUNS: dict[str, tuple[bytes, int, int]] = {}
+_FINISH = zlib.compressobj(1, zlib.DEFLATED, -15).flush(zlib.Z_FINISH)  # the empty final block
+
+
+def deflate_ops(ops: list[str], cache_runs: bool = False) -> bytes:
     """``"\\n".join(ops) + "\\n"`` as one zlib stream (level 1), reusing compressed long ops.
 
-    Operators are latin-1 strings (reportlab's content streams are). The bytes depend only
-    on ``ops``.
+    Operators are latin-1 strings (reportlab's content streams are). Every operator at least
+    :data:`BIG` long, and every maximal run of shorter ones, is compressed on its own and ends
+    in a full flush (which resets the compressor: the piece's bytes depend only on its text),
+    so the bytes depend only on ``ops``. Long operators are cached; with ``cache_runs`` the
+    runs too (for content whose short runs repeat, such as the plaque form).
     """
-    z = zlib.compressobj(1, zlib.DEFLATED, -15)
     out = [b"\x78\x01"]
     adler = 1
     run: list[str] = []
-
-    def flush_run() -> None:
-        nonlocal adler
-        raw = ("\n".join(run) + "\n").encode("latin-1")
-        out.append(z.compress(raw) + z.flush(zlib.Z_FULL_FLUSH))
-        adler = zlib.adler32(raw, adler)
-        run.clear()
-
+    add = out.append
     for op in ops:
         if len(op) >= BIG:
             if run:
-                flush_run()
-            data, a, n = _chunk(op)
-            out.append(data)
+                text = "\n".join(run) + "\n"
+                hit = _RUNS.get(text) if cache_runs else None
+                if hit is None:
+                    hit = _run(text)
+                    if cache_runs:
+                        if len(_RUNS) >= _CHUNKS_MAX:
+                            _RUNS.clear()
+                        _RUNS[text] = hit
+                add(hit[0])
+                adler = adler32_combine(adler, hit[1], hit[2])
+                run = []
+            data, a, n = _CHUNKS.get(op) or _chunk(op)
+            add(data)
             adler = adler32_combine(adler, a, n)
         else:
             run.append(op)
     if run:
-        flush_run()
-    out.append(z.flush(zlib.Z_FINISH))
-    out.append(struct.pack(">I", adler))
+        text = "\n".join(run) + "\n"
+        hit = _RUNS.get(text) if cache_runs else None
+        if hit is None:
+            hit = _run(text)
+            if cache_runs:
+                if len(_RUNS) >= _CHUNKS_MAX:
+                    _RUNS.clear()
+                _RUNS[text] = hit
+        add(hit[0])
+        adler = adler32_combine(adler, hit[1], hit[2])
+    add(_FINISH)
+    add(struct.pack(">I", adler))
     return b"".join(out)
 
 
@@ -157,6 +184,15 @@ _STREAM = re.compile(rb"^(.*?/Length )(\d+)(.*?>>\nstream\r?\n)", re.S)
 
 class TemplateError(Exception):
     """The owner's proof cannot be made from the template (fall back to the reference)."""
+
+
+class _Slow(Exception):
+    """A piece the direct text writer does not handle: draw it on the canvas."""
+
+
+def _fill_op(col) -> str:
+    """The fill colour operator reportlab's canvas writes for an opaque ``col``."""
+    return f"{fp_str(col.red, col.green, col.blue)} rg"
 
 
 @dataclass
@@ -219,6 +255,7 @@ class ProofTemplate:
         self.doc = c._doc
         self.fonts = len(self.doc.fontMapping)
         self._parse(buf.getvalue())
+        self._setup_text()
 
     def _parse(self, pdf: bytes) -> None:
         starts = [(int(m.group(1)), m.start()) for m in _OBJ.finditer(pdf)]
@@ -304,21 +341,137 @@ class ProofTemplate:
 
     # -- per owner ---------------------------------------------------------------------
 
-    def render(self, v: ProofValues) -> bytes:
-        """The proof PDF for ``v`` (raises TemplateError if the template cannot draw it)."""
+    def _setup_text(self) -> None:
+        """What the direct text operators need: the fonts' names in this document, and the
+        embedded subset's code of every character of the repertoire."""
+        doc = self.doc
+        self._t1: dict[str, tuple[object, str]] = {}
+        for name in (LABEL, LABEL_BOLD):
+            self._t1[name] = (pdfmetrics.getFont(name), doc.getInternalFontName(name))
+        font = pdfmetrics.getFont(FONT)
+        state = font.state[doc]
+        self._tt_prefix = "/" + state.internalName
+        self._tt_glyphs = font.face.charToGlyph
+        codes = dict(state.assignments)
+        if 32 in codes:
+            codes[0xA0] = codes[32]  # reportlab draws a no-break space as a space
+        self._tt_table = {c: chr(n) for c, n in codes.items()}
+        self._tt_chars = frozenset(chr(c) for c in codes)
+        self._fast = [self._compile(p) for p in self.pieces]
+
+    def _compile(self, piece: Callable) -> Callable[[ProofValues], str]:
+        """The owner piece as a function of the values that returns its operators."""
+        if type(piece) is TextPiece:
+            fill = _fill_op(piece.color)
+            x, y, field, font, size, width = (piece.x, piece.y, piece.field, piece.font,
+                                              piece.size, piece.max_width)
+            line = self._line
+
+            def text(v: ProofValues) -> str:
+                return f"q\n{fill}\n{line(x, y, getattr(v, field), font, size, width)[0]}\nQ"
+            return text
+        if type(piece) is NumberPiece:
+            ink, grey = _fill_op(INK), _fill_op(GREY_TEXT)
+            x, y, right = piece.x, piece.y, piece.right
+            line = self._line
+
+            def number(v: ProofValues) -> str:
+                first, used = line(x, y, v.label, LABEL_BOLD, 11, right - x)
+                vw = pdfmetrics.stringWidth(clean_text(v.label), LABEL_BOLD, used)
+                second = line(x + vw + 8, y, f"({v.hint})", LABEL, 9,
+                              max(10.0, right - x - vw - 8))[0]
+                return f"q\n{ink}\n{first}\n{grey}\n{second}\nQ"
+            return number
+        return lambda v: self._canvas_piece(piece, v)
+
+    def _line(self, x: float, y: float, text: str, font: str, size: float,
+              max_width: float) -> tuple[str, float]:
+        """The operators :func:`plaquegen.pdfkit.draw_text` (left aligned) puts on this
+        template's canvas, written directly; and the font size used."""
+        s = visual(clean_text(text))
+        if font in self._t1 and not is_winansi(s):
+            font = FONT
+        s, size = fit_text(s, font, size, max_width)
+        tf = f"{fp_str(size)} Tf {fp_str(size * 1.2)} TL"
+        if font == FONT:
+            return f"BT 1 0 0 1 {fp_str(x, y)} Tm {self._tt_show(s, tf)} T* ET", size
+        t1, name = self._t1[font]
+        runs = unicode2T1(s, [t1] + t1.substitutionFonts)
+        if len(runs) != 1 or runs[0][0] is not t1:
+            if not runs:
+                return f"BT {name} {tf} ET\nBT 1 0 0 1 {fp_str(x, y)} Tm  T* ET", size
+            raise _Slow
+        return (f"BT {name} {tf} ET\nBT 1 0 0 1 {fp_str(x, y)} Tm ({escapePDF(runs[0][1])}) Tj "
+                f"T* ET", size)
+
+    def _tt_show(self, s: str, tf: str) -> str:
+        """``s`` in the embedded subset: font selection and show operators per subset run."""
+        if not s:
+            return ""
+        if self._tt_chars.issuperset(s):
+            coded = s.translate(self._tt_table)
+            if max(coded) < "\u0100":
+                return f"{self._tt_prefix}+0 {tf} ({escapePDF(coded.encode('latin-1'))}) Tj"
+            ns = [ord(ch) for ch in coded]
+        else:
+            ns = []
+            for ch in s:
+                c = ord(ch)
+                if c == 0xA0:
+                    c = 32
+                n = self._tt_table.get(c)
+                if n is not None:
+                    ns.append(ord(n))
+                elif c not in self._tt_glyphs:
+                    ns.append(0)  # no glyph: reportlab draws .notdef
+                else:
+                    raise TemplateError(f"U+{c:04X} is outside the embedded subset")
+        out = []
+        cur = -1
+        run: list[int] = []
+        for n in ns:
+            if n >> 8 != cur:
+                if run:
+                    out.append(f"({escapePDF(bytes(run))}) Tj")
+                cur = n >> 8
+                out.append(f"{self._tt_prefix}+{cur} {tf}")
+                run = []
+            run.append(n & 0xFF)
+        out.append(f"({escapePDF(bytes(run))}) Tj")
+        return " ".join(out)
+
+    def _canvas_piece(self, piece: Callable, v: ProofValues) -> str:
+        """An owner piece drawn on the template's canvas (the general way)."""
         c = self.canvas
-        pieces: list[str] = []
-        for piece in self.pieces:
-            c._code = []
-            c.saveState()
-            try:
-                piece(c, v)
-            except pdfdoc.PDFError as e:  # a character outside the embedded subset
-                raise TemplateError(str(e)) from None
-            c.restoreState()
-            pieces.append("\n".join(c._code))
+        c._code = []
+        c.saveState()
+        try:
+            piece(c, v)
+        except pdfdoc.PDFError as e:  # a character outside the embedded subset
+            raise TemplateError(str(e)) from None
+        c.restoreState()
         if len(self.doc.fontMapping) != self.fonts:
             raise TemplateError("a font outside the template")
+        return "\n".join(c._code)
+
+    def pieces_ops(self, v: ProofValues, direct: bool = True) -> list[str]:
+        """The operators of the owner's pieces: written directly (``direct``) or drawn on the
+        template's canvas (the reference for the direct ones; tests compare them)."""
+        if not direct:
+            return [self._canvas_piece(p, v) for p in self.pieces]
+        out = []
+        for fast, piece in zip(self._fast, self.pieces):
+            try:
+                out.append(fast(v))
+            except _Slow:
+                out.append(self._canvas_piece(piece, v))
+        return out
+
+    def render(self, v: ProofValues, direct: bool = True) -> bytes:
+        """The proof PDF for ``v`` (raises TemplateError if the template cannot draw it).
+
+        ``direct=False`` draws the owner's text on the canvas instead (same bytes; slower)."""
+        pieces = self.pieces_ops(v, direct)
         st, parts = self.content
         ops = [parts[0]]
         for piece, part in zip(pieces, parts[1:]):
@@ -326,7 +479,7 @@ class ProofTemplate:
             ops.append(part)
         page = _stream(st, deflate_ops(ops))
         fst, pre, post = self.form
-        form = _stream(fst, deflate_ops([pre, *form_ops(v.plaque), post]))
+        form = _stream(fst, deflate_ops([pre, *form_ops(v.plaque), post], cache_runs=True))
         ident_lit = b"(" + escapePDF(v.ident_json.encode("latin-1")).encode("latin-1") + b")"
         ast, (ap0, ap1) = self.ap
         ap_raw = b"".join((ap0, ident_lit, ap1))
