@@ -26,6 +26,7 @@ render the same; tests compare them pixel by pixel.
 """
 from __future__ import annotations
 
+import codecs
 import hashlib
 import re
 import struct
@@ -134,6 +135,7 @@ def deflate_ops(ops: list[str], cache_runs: bool = False) -> bytes:
     adler = 1
     run: list[str] = []
     add = out.append
+    combine = adler32_combine
     for op in ops:
         if len(op) >= BIG:
             if run:
@@ -146,11 +148,11 @@ def deflate_ops(ops: list[str], cache_runs: bool = False) -> bytes:
                             _RUNS.clear()
                         _RUNS[text] = hit
                 add(hit[0])
-                adler = adler32_combine(adler, hit[1], hit[2])
+                adler = combine(adler, hit[1], hit[2])
                 run = []
             data, a, n = _CHUNKS.get(op) or _chunk(op)
             add(data)
-            adler = adler32_combine(adler, a, n)
+            adler = combine(adler, a, n)
         else:
             run.append(op)
     if run:
@@ -163,7 +165,7 @@ def deflate_ops(ops: list[str], cache_runs: bool = False) -> bytes:
                     _RUNS.clear()
                 _RUNS[text] = hit
         add(hit[0])
-        adler = adler32_combine(adler, hit[1], hit[2])
+        adler = combine(adler, hit[1], hit[2])
     add(_FINISH)
     add(struct.pack(">I", adler))
     return b"".join(out)
@@ -190,6 +192,10 @@ class _Slow(Exception):
     """A piece the direct text writer does not handle: draw it on the canvas."""
 
 
+_TF: dict[float, str] = {}                 # font size -> "size Tf leading TL"
+_TM: dict[tuple[float, float], str] = {}   # text origin -> "BT 1 0 0 1 x y Tm"
+
+
 def _fill_op(col) -> str:
     """The fill colour operator reportlab's canvas writes for an opaque ``col``."""
     return f"{fp_str(col.red, col.green, col.blue)} rg"
@@ -210,8 +216,20 @@ def _split_stream(obj: bytes) -> tuple[_Stream, bytes]:
     return _Stream(m.group(1), m.group(3), obj[start + n:]), obj[start:start + n]
 
 
+_PDFDOC = codecs.lookup("pdfdoc").encode      # reportlab's codecs (registered by pdfdoc)
+_EXTPDFDOC = codecs.lookup("extpdfdoc").encode
+
+
 def _pdf_string(s: str, doc) -> bytes:
-    return pdfdoc.PDFString(s).format(doc)
+    """``pdfdoc.PDFString(s).format(doc)`` (unencrypted documents), without its per-call
+    codec look-ups; printable ASCII is its own PDFDocEncoding."""
+    if s.isascii() and s.isprintable():
+        return b"(" + escapePDF(s.encode("ascii")).encode("ascii") + b")"
+    try:
+        b = _PDFDOC(s)[0]
+    except UnicodeEncodeError:
+        return pdfdoc.PDFString(s).format(doc)
+    return _EXTPDFDOC("(%s)" % escapePDF(b))[0]
 
 
 class ProofTemplate:
@@ -308,6 +326,18 @@ class ProofTemplate:
                                                  f"({S_KEYS})".encode(): "keys"}))
             else:
                 self.bodies.append(body)
+        # Runs of constant objects joined once (with their offsets within the run).
+        self.segments: list = []
+        for body in self.bodies:
+            if isinstance(body, list):
+                self.segments.append(body)
+            elif self.segments and isinstance(self.segments[-1], tuple):
+                data, rel = self.segments[-1]
+                self.segments[-1] = (data + body, rel + (len(data),))
+            else:
+                self.segments.append((body, (0,)))
+        self.xref_head = b"xref\n0 %d\n0000000000 65535 f \n" % (len(self.order) + 1)
+        self.xref_row = "%010d 00000 n \n" * len(self.order)
 
     def _form(self, num: int, body: bytes) -> None:
         st, data = _split_stream(body)
@@ -345,9 +375,10 @@ class ProofTemplate:
         """What the direct text operators need: the fonts' names in this document, and the
         embedded subset's code of every character of the repertoire."""
         doc = self.doc
-        self._t1: dict[str, tuple[object, str]] = {}
+        self._t1: dict[str, tuple[object, list, str]] = {}
         for name in (LABEL, LABEL_BOLD):
-            self._t1[name] = (pdfmetrics.getFont(name), doc.getInternalFontName(name))
+            t1 = pdfmetrics.getFont(name)
+            self._t1[name] = (t1, [t1] + t1.substitutionFonts, doc.getInternalFontName(name))
         font = pdfmetrics.getFont(FONT)
         state = font.state[doc]
         self._tt_prefix = "/" + state.internalName
@@ -389,20 +420,26 @@ class ProofTemplate:
         """The operators :func:`plaquegen.pdfkit.draw_text` (left aligned) puts on this
         template's canvas, written directly; and the font size used."""
         s = visual(clean_text(text))
-        if font in self._t1 and not is_winansi(s):
+        if font in self._t1 and not (s.isascii() or is_winansi(s)):
             font = FONT
         s, size = fit_text(s, font, size, max_width)
-        tf = f"{fp_str(size)} Tf {fp_str(size * 1.2)} TL"
+        tf = _TF.get(size)
+        if tf is None:
+            tf = _TF[size] = f"{fp_str(size)} Tf {fp_str(size * 1.2)} TL"
+        tm = _TM.get((x, y))
+        if tm is None:
+            if len(_TM) > 4096:
+                _TM.clear()
+            tm = _TM[(x, y)] = f"BT 1 0 0 1 {fp_str(x, y)} Tm"
         if font == FONT:
-            return f"BT 1 0 0 1 {fp_str(x, y)} Tm {self._tt_show(s, tf)} T* ET", size
-        t1, name = self._t1[font]
-        runs = unicode2T1(s, [t1] + t1.substitutionFonts)
+            return f"{tm} {self._tt_show(s, tf)} T* ET", size
+        t1, fonts, name = self._t1[font]
+        runs = unicode2T1(s, fonts)
         if len(runs) != 1 or runs[0][0] is not t1:
             if not runs:
-                return f"BT {name} {tf} ET\nBT 1 0 0 1 {fp_str(x, y)} Tm  T* ET", size
+                return f"BT {name} {tf} ET\n{tm}  T* ET", size
             raise _Slow
-        return (f"BT {name} {tf} ET\nBT 1 0 0 1 {fp_str(x, y)} Tm ({escapePDF(runs[0][1])}) Tj "
-                f"T* ET", size)
+        return f"BT {name} {tf} ET\n{tm} ({escapePDF(runs[0][1])}) Tj T* ET", size
 
     def _tt_show(self, s: str, tf: str) -> str:
         """``s`` in the embedded subset: font selection and show operators per subset run."""
@@ -492,21 +529,24 @@ class ProofTemplate:
             "keys": _pdf_string(v.keywords, self.doc),
         }
         out = [self.header]
-        offsets = []
+        offsets: list[int] = []
         at = len(self.header)
-        for parts in self.bodies:
-            body = parts if isinstance(parts, bytes) else b"".join(
-                fill[p] if isinstance(p, str) else p for p in parts)
-            offsets.append(at)
-            out.append(body)
-            at += len(body)
-        n = len(self.order) + 1
-        xref = [b"xref\n0 %d\n0000000000 65535 f \n" % n]
-        xref.extend(b"%010d 00000 n \n" % o for o in offsets)
+        for seg in self.segments:
+            if seg.__class__ is list:   # one object with fills
+                body = b"".join([p if p.__class__ is bytes else fill[p] for p in seg])
+                offsets.append(at)
+                out.append(body)
+                at += len(body)
+            else:                       # constant objects: (bytes, offsets within them)
+                data, rel = seg
+                offsets.extend([at + r for r in rel])
+                out.append(data)
+                at += len(data)
         digest = hashlib.md5(v.ident_json.encode() + b"\0" + v.title.encode("utf-8", "replace")
                              + b"\0" + v.created.encode("utf-8", "replace") + b"\0"
                              + "\0".join(v.texts()).encode("utf-8", "replace")).hexdigest()
-        out.append(b"".join(xref))
+        out.append(self.xref_head)
+        out.append((self.xref_row % tuple(offsets)).encode("ascii"))
         out.append(b"trailer\n<<\n/ID \n[<%s><%s>]\n" % (digest.encode(), digest.encode()))
         out.append(self.trailer_rest)
         out.append(b"\nstartxref\n%d\n%%%%EOF\n" % at)
