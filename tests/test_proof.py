@@ -520,7 +520,7 @@ def test_template_writer_renders_like_the_reference(tmp_path, composed):
         assert read_proof(fast) == read_proof(ref)
         assert reader(fast).metadata == reader(ref).metadata
     # Latin names went through the template, Greek/Hebrew/Arabic (outside the subset) did not.
-    assert writer.stats == {"template": 6, "wide": 0, "reference": 3}
+    assert writer.stats == {"template": 6, "fallback": 0, "reference": 3}
 
 
 @pytest.mark.skipif(not PDFTOPPM, reason="poppler-utils not installed")
@@ -533,7 +533,7 @@ def test_a_batch_repertoire_covers_names_beyond_latin(tmp_path):
         fast, ref = both(writer, make_plaque(), name, "DE", "")
         diff = ImageChops.difference(pixels(fast, tmp_path, f"f{i}"), pixels(ref, tmp_path, f"r{i}"))
         assert diff.getbbox() is None, name
-    assert writer.stats == {"template": 2, "wide": 0, "reference": 0}
+    assert writer.stats == {"template": 2, "fallback": 0, "reference": 0}
 
 
 def test_template_bytes_do_not_depend_on_history(composed):
@@ -630,8 +630,10 @@ BATCH = [("Jörg Müller", "DE", ""), ("Σωκράτης Παπαδόπουλο�
 
 @pytest.mark.skipif(not (PDFTOPPM and PDFTOTEXT and QPDF), reason="poppler-utils/qpdf not installed")
 def test_batch_writer_covers_the_batch(tmp_path, composed):
-    """One wide subset for the batch's names beyond the default: those proofs come from a
-    template and render like the reference; the others keep the default writer's bytes."""
+    """One font subset of exactly the batch's characters: every proof of the batch comes from
+    a template (Greek, Hebrew, Arabic too), renders like the reference and is smaller."""
+    import re
+
     from PIL import ImageChops
 
     import plaquegen.proofwriter as pw
@@ -643,12 +645,10 @@ def test_batch_writer_covers_the_batch(tmp_path, composed):
         assert pw.default_writer() is writer
         built = set(writer._templates)
         plain = ProofWriter()
-        for i, n in enumerate(cars):
-            plaque = composed[i % len(composed)]
+
+        def check(i, plaque, n):
             args = (plaque, n, "2025-09-a", SHA, "2025-09-14")
             fast, ref = render_proof(*args), render_proof_reportlab(*args)
-            if i in (0, 4):  # Latin: exactly the default writer's bytes
-                assert fast == plain.render(*args)
             a, b = pixels(fast, tmp_path, f"f{i}"), pixels(ref, tmp_path, f"r{i}")
             assert ImageChops.difference(a, b).getbbox() is None, n.order.name
             assert pdftotext(fast, tmp_path) == pdftotext(ref, tmp_path)
@@ -657,16 +657,20 @@ def test_batch_writer_covers_the_batch(tmp_path, composed):
             res = subprocess.run([QPDF, "--check", str(f)], capture_output=True, text=True)
             assert res.returncode == 0, res.stdout
             assert read_proof(fast) == read_proof(ref)
-        assert writer.stats == {"template": 2, "wide": 3, "reference": 0}
+            return fast, args
+
+        for i, n in enumerate(cars):
+            fast, args = check(i, composed[i % len(composed)], n)
+            assert not re.search(rb"/F\d+\+1 ", fast)  # one subset, not the default's two
+            if i == 0:
+                assert len(fast) < 0.7 * len(plain.render(*args))
+        assert writer.stats == {"template": 5, "fallback": 0, "reference": 0}
         assert set(writer._templates) == built  # every template was built up front
-        # a name the batch did not announce (outside both subsets) still gets its proof
-        n = make_numbered("Ἀριστοτέλης ⅯⅭⅭ", "DE", "")
-        fast = render_proof(composed[0], n, "2025-09-a", SHA, "2025-09-14")
-        ref = render_proof_reportlab(composed[0], n, "2025-09-a", SHA, "2025-09-14")
-        assert writer.stats["reference"] == 1
-        assert ImageChops.difference(pixels(fast, tmp_path, "fx"),
-                                     pixels(ref, tmp_path, "rx")).getbbox() is None
-        # a Latin-only batch needs no wide subset
-        assert batch_writer(cars[:1]).wide is None
+        # owners the batch did not announce: the default subset, then the reference writer
+        check(10, composed[0], make_numbered("Łukasz Dvořák", "DE", ""))
+        check(11, composed[1], make_numbered("Ἀριστοτέλης Ⅻ", "US", ""))
+        assert writer.stats == {"template": 5, "fallback": 1, "reference": 1}
     finally:
         pw._DEFAULT = old
+    assert pw.batch_repertoire(cars[:1]) == "".join(sorted(
+        set(pw.batch_repertoire([])) | set("Jörg Müller")))
