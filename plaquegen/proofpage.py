@@ -42,7 +42,7 @@ from .records import Numbered
 
 __all__ = ["ProofLayout", "ProofLayoutError", "ProofValues", "MARGIN_MM", "ENLARGE_MAX",
            "proof_layout", "proof_page_size", "watermark_box", "proof_values", "draw_page",
-           "render_proof_reportlab", "PLAQUE_FORM"]
+           "render_proof_reportlab", "PLAQUE_FORM", "TextPiece", "NumberPiece"]
 
 MARGIN_MM = 15.0
 ENLARGE_MAX = 3.0
@@ -230,6 +230,50 @@ def proof_values(plaque: Plaque, numbered: Numbered, batch_id: str, svg_sha256: 
 Var = Callable[[Callable[[Canvas, ProofValues], None]], None]
 
 
+@dataclass(frozen=True)
+class TextPiece:
+    """An owner piece: one value of :class:`ProofValues` drawn as one line of text.
+
+    ``field`` names the value, (``x``, ``y``) is the baseline start in PDF points (y up),
+    ``size`` the font size (pt) before fitting into ``max_width`` (pt). Called with
+    (canvas, values) it draws itself; the template writer reads the fields instead and
+    writes the very same operators without the canvas.
+    """
+
+    field: str
+    x: float
+    y: float
+    font: str
+    size: float
+    max_width: float
+    color: Color
+
+    def __call__(self, cv: Canvas, vals: ProofValues) -> None:
+        cv.setFillColor(self.color)
+        draw_text(cv, self.x, self.y, getattr(vals, self.field), self.font, self.size,
+                  self.max_width)
+
+
+@dataclass(frozen=True)
+class NumberPiece:
+    """An owner piece: the build number label (bold) and its hint "(car n of N ...)" after it.
+
+    (``x``, ``y``) is the baseline start, ``right`` the right margin (PDF points).
+    """
+
+    x: float
+    y: float
+    right: float
+
+    def __call__(self, cv: Canvas, vals: ProofValues) -> None:
+        x, y, right = self.x, self.y, self.right
+        cv.setFillColor(INK)
+        used = draw_text(cv, x, y, vals.label, LABEL_BOLD, 11, right - x)
+        vw = pdfmetrics.stringWidth(clean_text(vals.label), LABEL_BOLD, used)
+        cv.setFillColor(GREY_TEXT)
+        draw_text(cv, x + vw + 8, y, f"({vals.hint})", LABEL, 9, max(10.0, right - x - vw - 8))
+
+
 # ---------------------------------------------------------------------------
 # The page.
 
@@ -331,30 +375,17 @@ def draw_page(c: Canvas, lay: ProofLayout, lang: str, v: ProofValues, var: Var) 
     label_w = 42 * MM
     vx = left + label_w
 
-    def value(y: float, get: Callable[[ProofValues], str], font: str):
-        def piece(cv: Canvas, vals: ProofValues) -> None:
-            cv.setFillColor(INK)
-            draw_text(cv, vx, y, get(vals), font, 11, right - vx)
-        return piece
-
-    def number(y: float):
-        def piece(cv: Canvas, vals: ProofValues) -> None:
-            cv.setFillColor(INK)
-            used = draw_text(cv, vx, y, vals.label, LABEL_BOLD, 11, right - vx)
-            vw = pdfmetrics.stringWidth(clean_text(vals.label), LABEL_BOLD, used)
-            cv.setFillColor(GREY_TEXT)
-            draw_text(cv, vx + vw + 8, y, f"({vals.hint})", LABEL, 9,
-                      max(10.0, right - vx - vw - 8))
-        return piece
+    def value(field: str, font: str) -> Callable[[float], TextPiece]:
+        return lambda y: TextPiece(field, vx, y, font, 11, right - vx, INK)
 
     rows = [
-        (T["owner"], lambda y: value(y, lambda s: s.name, FONT)),
-        (T["order"], lambda y: value(y, lambda s: s.order_id, FONT)),
-        (T["vin"], lambda y: value(y, lambda s: s.vin, LABEL_BOLD)),
-        (T["number"], number),
-        (T["market"], lambda y: value(y, lambda s: s.market, LABEL)),
-        (T["batch"], lambda y: value(y, lambda s: s.batch_id, FONT)),
-        (T["date"], lambda y: value(y, lambda s: s.created, LABEL)),
+        (T["owner"], value("name", FONT)),
+        (T["order"], value("order_id", FONT)),
+        (T["vin"], value("vin", LABEL_BOLD)),
+        (T["number"], lambda y: NumberPiece(vx, y, right)),
+        (T["market"], value("market", LABEL)),
+        (T["batch"], value("batch_id", FONT)),
+        (T["date"], value("created", LABEL)),
     ]
     y = Y(lay.details_top)
     for label, piece in rows:
@@ -367,11 +398,7 @@ def draw_page(c: Canvas, lay: ProofLayout, lang: str, v: ProofValues, var: Var) 
     _approval(c, T, lay, left, right, Y, v.suffix, v.ident_json)
 
     # Footer.
-    def footer(cv: Canvas, vals: ProofValues) -> None:
-        cv.setFillColor(GREY_TEXT)
-        draw_text(cv, left, Y(lay.footer), vals.footer, FONT, 6.5, right - left)
-
-    var(footer)
+    var(TextPiece("footer", left, Y(lay.footer), FONT, 6.5, right - left, GREY_TEXT))
 
 
 def render_proof_reportlab(plaque: Plaque, numbered: Numbered, batch_id: str, svg_sha256: str,

@@ -520,7 +520,7 @@ def test_template_writer_renders_like_the_reference(tmp_path, composed):
         assert read_proof(fast) == read_proof(ref)
         assert reader(fast).metadata == reader(ref).metadata
     # Latin names went through the template, Greek/Hebrew/Arabic (outside the subset) did not.
-    assert writer.stats == {"template": 6, "reference": 3}
+    assert writer.stats == {"template": 6, "fallback": 0, "reference": 3}
 
 
 @pytest.mark.skipif(not PDFTOPPM, reason="poppler-utils not installed")
@@ -533,7 +533,7 @@ def test_a_batch_repertoire_covers_names_beyond_latin(tmp_path):
         fast, ref = both(writer, make_plaque(), name, "DE", "")
         diff = ImageChops.difference(pixels(fast, tmp_path, f"f{i}"), pixels(ref, tmp_path, f"r{i}"))
         assert diff.getbbox() is None, name
-    assert writer.stats == {"template": 2, "reference": 0}
+    assert writer.stats == {"template": 2, "fallback": 0, "reference": 0}
 
 
 def test_template_bytes_do_not_depend_on_history(composed):
@@ -576,3 +576,101 @@ def test_deflate_ops_is_one_valid_zlib_stream():
     assert deflate_ops(ops) == data
     a, b = b"hello " * 1000, bytes(rnd.randrange(256) for _ in range(70000))
     assert adler32_combine(zlib.adler32(a), zlib.adler32(b), len(b)) == zlib.adler32(a + b)
+
+
+# ---------------------------------------------------------------------------
+# The direct text writer and the batch's wide subset
+
+from plaquegen.proofpage import proof_values  # noqa: E402
+from plaquegen.proofwriter import TemplateError, batch_writer  # noqa: E402
+
+DIRECT = [  # Latin-1/Extended-A mixes (both subsets), escapes, no-break space, fitting, empty
+    "Jörg Müller", "Łukasz Dvořák-Şahin", "Đorđe Šćepanović", "İsmail Çağlar", "a\u00a0b",
+    "O'Brien & Söhne \\ ) (", "€uro ‚quote‘ „de“ …", LONG, "x" * 300, "", "   ", "Æ" * 60,
+    "\x00\x07 tab\there", "José Nuñez (Jr.)",
+]
+
+
+@pytest.mark.parametrize("country,language", [("DE", ""), ("US", ""), ("CA", "de"), ("GB", "")])
+def test_direct_text_is_what_the_canvas_writes(country, language, composed):
+    """The owner's operators written directly are byte for byte those reportlab's canvas
+    writes on the template (so the whole proof is the same bytes either way)."""
+    writer = ProofWriter()
+    for i, name in enumerate(DIRECT):
+        plaque = composed[i % len(composed)]
+        n = make_numbered(name, country, language, order_id=f"Ü-{i} ({name[:5]})",
+                          market="ÉU" if i % 2 else "")
+        v = proof_values(plaque, n, "2025-09-ä", SHA, "14. 9. 2025")
+        t = writer.template(v.lang, v.page, (plaque.width, plaque.height))
+        assert t.pieces_ops(v) == t.pieces_ops(v, direct=False), name
+        assert t.render(v) == t.render(v, direct=False), name
+    # a character outside the subset is refused by both ways (the writer then falls back)
+    v = proof_values(composed[0], make_numbered("Σωκράτης", country, language), "b", SHA, "d")
+    t = writer.template(v.lang, v.page, (80.0, 24.0))
+    for direct in (True, False):
+        with pytest.raises(TemplateError):
+            t.render(v, direct)
+
+
+def test_deflate_run_cache_gives_the_same_bytes(composed):
+    import zlib
+
+    from plaquegen.proofpage import form_ops
+
+    for plaque in composed:
+        ops = ["q", *form_ops(plaque), "Q"]
+        a = deflate_ops(ops)
+        assert deflate_ops(ops, cache_runs=True) == a == deflate_ops(ops, cache_runs=True)
+        assert zlib.decompress(a).decode("latin-1") == "\n".join(ops) + "\n"
+
+
+BATCH = [("Jörg Müller", "DE", ""), ("Σωκράτης Παπαδόπουλος", "US", ""),
+         ("Noa שלום Cohen", "GB", "de"), ("محمد علي", "CA", ""), (LONG, "AT", "")]
+
+
+@pytest.mark.skipif(not (PDFTOPPM and PDFTOTEXT and QPDF), reason="poppler-utils/qpdf not installed")
+def test_batch_writer_covers_the_batch(tmp_path, composed):
+    """One font subset of exactly the batch's characters: every proof of the batch comes from
+    a template (Greek, Hebrew, Arabic too), renders like the reference and is smaller."""
+    import re
+
+    from PIL import ImageChops
+
+    import plaquegen.proofwriter as pw
+
+    cars = [make_numbered(name, country, language) for name, country, language in BATCH]
+    old = pw._DEFAULT
+    try:
+        writer = batch_writer(cars, (80.0, 24.0), "2025-09-a")
+        assert pw.default_writer() is writer
+        built = set(writer._templates)
+        plain = ProofWriter()
+
+        def check(i, plaque, n):
+            args = (plaque, n, "2025-09-a", SHA, "2025-09-14")
+            fast, ref = render_proof(*args), render_proof_reportlab(*args)
+            a, b = pixels(fast, tmp_path, f"f{i}"), pixels(ref, tmp_path, f"r{i}")
+            assert ImageChops.difference(a, b).getbbox() is None, n.order.name
+            assert pdftotext(fast, tmp_path) == pdftotext(ref, tmp_path)
+            f = tmp_path / "c.pdf"
+            f.write_bytes(fast)
+            res = subprocess.run([QPDF, "--check", str(f)], capture_output=True, text=True)
+            assert res.returncode == 0, res.stdout
+            assert read_proof(fast) == read_proof(ref)
+            return fast, args
+
+        for i, n in enumerate(cars):
+            fast, args = check(i, composed[i % len(composed)], n)
+            assert not re.search(rb"/F\d+\+1 ", fast)  # one subset, not the default's two
+            if i == 0:
+                assert len(fast) < 0.7 * len(plain.render(*args))
+        assert writer.stats == {"template": 5, "fallback": 0, "reference": 0}
+        assert set(writer._templates) == built  # every template was built up front
+        # owners the batch did not announce: the default subset, then the reference writer
+        check(10, composed[0], make_numbered("Łukasz Dvořák", "DE", ""))
+        check(11, composed[1], make_numbered("Ἀριστοτέλης Ⅻ", "US", ""))
+        assert writer.stats == {"template": 5, "fallback": 1, "reference": 1}
+    finally:
+        pw._DEFAULT = old
+    assert pw.batch_repertoire(cars[:1]) == "".join(sorted(
+        set(pw.batch_repertoire([])) | set("Jörg Müller")))
