@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import multiprocessing
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable, Iterator, Sequence
 
@@ -24,7 +24,7 @@ from .files import atomic_write_bytes, sha256_bytes
 from .jobsheet import JobSheetInfo, render_jobsheet
 from .layers import LAYERS
 from .preview import svg_to_png
-from .proof import render_proof
+from .proof import ProofWriter, prepare_proofs, render_proof
 from .proofstrings import letter_paper, proof_language
 from .records import Numbered
 from .sheets import Sheet, fill, laser_run, plan, sheet_svg
@@ -48,6 +48,7 @@ class EmitContext:
     proofs: bool
     previews: bool = False
     formats: tuple[str, ...] = ("svg",)  # besides the SVGs: "dxf" (plaques, sheets), "lbrn2" (sheets)
+    proof_writer: ProofWriter | None = None  # the batch's (run_jobs makes it: one font subset)
 
     @property
     def params(self) -> EstimateParams:
@@ -86,7 +87,7 @@ def make_sheet(ctx: EmitContext, sheet_no: int, chunk: Sequence[Numbered],
         svg_sha = sha256_bytes(svg)
         proof_rel, proof_sha = "", ""
         if ctx.proofs:
-            pdf = render_proof(plaque, n, ctx.batch_id, svg_sha, ctx.created)
+            pdf = render_proof(plaque, n, ctx.batch_id, svg_sha, ctx.created, ctx.proof_writer)
             proof_rel = f"{PROOFS}/{stem}.pdf"
             atomic_write_bytes(ctx.folder / proof_rel, pdf)
             proof_sha = sha256_bytes(pdf)
@@ -129,6 +130,11 @@ def run_jobs(ctx: EmitContext, jobs: list[Job],
 
     A sheet travels back pickled (~70 kB, ~2 ms): its plaques still share their artwork
     objects, which the job sheet draws once per page."""
+    if ctx.proofs and ctx.proof_writer is None:
+        # One font subset of exactly the batch's characters, templates built before the fork.
+        t = ctx.template
+        ctx = replace(ctx, proof_writer=prepare_proofs([n for _, chunk, _ in jobs for n in chunk],
+                                                      (t.width, t.height), ctx.batch_id))
     if workers <= 1 or len(jobs) <= 1:
         for job in jobs:
             yield make_sheet(ctx, *job)
@@ -152,7 +158,7 @@ def _warm(ctx: EmitContext, cars: Sequence[Numbered]) -> None:
         plaque = ctx.composer.compose(n.vin, n.number, n.total)
         svg = plaque_svg(plaque, ctx.template)
         if ctx.proofs:
-            render_proof(plaque, n, ctx.batch_id, sha256_bytes(svg), ctx.created)
+            render_proof(plaque, n, ctx.batch_id, sha256_bytes(svg), ctx.created, ctx.proof_writer)
 
 
 def layer_table(template: Template) -> list[tuple[str, str, str]]:

@@ -26,18 +26,20 @@ __all__ = ["render_proof", "prepare_proofs", "render_proof_reportlab", "ProofWri
 
 
 def render_proof(plaque: Plaque, numbered: Numbered, batch_id: str, svg_sha256: str,
-                 created: str) -> bytes:
+                 created: str, writer: ProofWriter | None = None) -> bytes:
     """One-page owner proof PDF for ``plaque`` (deterministic bytes for equal input).
 
-    ``created`` is the date printed on the proof. Uses the process's default
-    :class:`ProofWriter` (templates cached per language x paper x plate).
+    ``created`` is the date printed on the proof. ``writer``: a batch's writer
+    (:func:`prepare_proofs`), else the process's default :class:`ProofWriter` (templates
+    cached per language x paper x plate).
     """
-    return default_writer().render(plaque, numbered, batch_id, svg_sha256, created)
+    return (writer or default_writer()).render(plaque, numbered, batch_id, svg_sha256, created)
 
 
 def prepare_proofs(cars: Sequence[Numbered], plate: tuple[float, float] | None = None,
                    batch_id: str = "") -> ProofWriter:
-    """Ready :func:`render_proof` for one batch (call once, before forking workers).
+    """The proof writer for one batch, to pass to :func:`render_proof` (make it once, before
+    forking workers, which inherit it).
 
     Names beyond the default font subset get a second subset covering the whole batch
     (their proofs go through a template too, not the ~8 ms reference writer); with ``plate``

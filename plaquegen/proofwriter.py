@@ -675,9 +675,10 @@ def batch_repertoire(cars: Iterable[Numbered], batch_id: str = "") -> str:
 
 def batch_writer(cars: Iterable[Numbered], plate: tuple[float, float] | None = None,
                  batch_id: str = "") -> ProofWriter:
-    """Make the process's default writer the batch's, and return it.
+    """A writer for one batch (the process's default writer is left as it is, so a proof never
+    depends on which batch ran before in the same process).
 
-    Call once per batch before forking workers (they inherit it). Its font subset is the
+    Make it once per batch before forking workers (they inherit it). Its font subset is the
     batch's own characters (:func:`batch_repertoire`): one subset instead of the default's
     two (a proof of ~37 kB instead of ~66 kB), and names beyond Latin go through the
     template too instead of the reference writer (~8 ms each). Proofs of owners the batch
@@ -685,13 +686,9 @@ def batch_writer(cars: Iterable[Numbered], plate: tuple[float, float] | None = N
     With ``plate`` (the plate's width, height in mm) the templates of every language and
     paper the batch needs are built now rather than in each worker.
     """
-    global _DEFAULT
     cars = list(cars)
     register_fonts()
-    rep = batch_repertoire(cars, batch_id)
-    if _DEFAULT is None or _DEFAULT.repertoire != rep:
-        _DEFAULT = ProofWriter(rep, repertoire_for())
-    writer = _DEFAULT
+    writer = ProofWriter(batch_repertoire(cars, batch_id), repertoire_for())
     if plate is not None:
         for variant in sorted({(proof_language(n), proof_page_size(n)) for n in cars}):
             writer.template(*variant, plate)

@@ -639,38 +639,35 @@ def test_batch_writer_covers_the_batch(tmp_path, composed):
     import plaquegen.proofwriter as pw
 
     cars = [make_numbered(name, country, language) for name, country, language in BATCH]
-    old = pw._DEFAULT
-    try:
-        writer = batch_writer(cars, (80.0, 24.0), "2025-09-a")
-        assert pw.default_writer() is writer
-        built = set(writer._templates)
-        plain = ProofWriter()
+    default = pw.default_writer()
+    writer = batch_writer(cars, (80.0, 24.0), "2025-09-a")
+    assert pw.default_writer() is default  # a batch never changes what other callers get
+    built = set(writer._templates)
+    plain = ProofWriter()
 
-        def check(i, plaque, n):
-            args = (plaque, n, "2025-09-a", SHA, "2025-09-14")
-            fast, ref = render_proof(*args), render_proof_reportlab(*args)
-            a, b = pixels(fast, tmp_path, f"f{i}"), pixels(ref, tmp_path, f"r{i}")
-            assert ImageChops.difference(a, b).getbbox() is None, n.order.name
-            assert pdftotext(fast, tmp_path) == pdftotext(ref, tmp_path)
-            f = tmp_path / "c.pdf"
-            f.write_bytes(fast)
-            res = subprocess.run([QPDF, "--check", str(f)], capture_output=True, text=True)
-            assert res.returncode == 0, res.stdout
-            assert read_proof(fast) == read_proof(ref)
-            return fast, args
+    def check(i, plaque, n):
+        args = (plaque, n, "2025-09-a", SHA, "2025-09-14")
+        fast, ref = render_proof(*args, writer=writer), render_proof_reportlab(*args)
+        a, b = pixels(fast, tmp_path, f"f{i}"), pixels(ref, tmp_path, f"r{i}")
+        assert ImageChops.difference(a, b).getbbox() is None, n.order.name
+        assert pdftotext(fast, tmp_path) == pdftotext(ref, tmp_path)
+        f = tmp_path / "c.pdf"
+        f.write_bytes(fast)
+        res = subprocess.run([QPDF, "--check", str(f)], capture_output=True, text=True)
+        assert res.returncode == 0, res.stdout
+        assert read_proof(fast) == read_proof(ref)
+        return fast, args
 
-        for i, n in enumerate(cars):
-            fast, args = check(i, composed[i % len(composed)], n)
-            assert not re.search(rb"/F\d+\+1 ", fast)  # one subset, not the default's two
-            if i == 0:
-                assert len(fast) < 0.7 * len(plain.render(*args))
-        assert writer.stats == {"template": 5, "fallback": 0, "reference": 0}
-        assert set(writer._templates) == built  # every template was built up front
-        # owners the batch did not announce: the default subset, then the reference writer
-        check(10, composed[0], make_numbered("Łukasz Dvořák", "DE", ""))
-        check(11, composed[1], make_numbered("Ἀριστοτέλης Ⅻ", "US", ""))
-        assert writer.stats == {"template": 5, "fallback": 1, "reference": 1}
-    finally:
-        pw._DEFAULT = old
+    for i, n in enumerate(cars):
+        fast, args = check(i, composed[i % len(composed)], n)
+        assert not re.search(rb"/F\d+\+1 ", fast)  # one subset, not the default's two
+        if i == 0:
+            assert len(fast) < 0.7 * len(plain.render(*args))
+    assert writer.stats == {"template": 5, "fallback": 0, "reference": 0}
+    assert set(writer._templates) == built  # every template was built up front
+    # owners the batch did not announce: the default subset, then the reference writer
+    check(10, composed[0], make_numbered("Łukasz Dvořák", "DE", ""))
+    check(11, composed[1], make_numbered("Ἀριστοτέλης Ⅻ", "US", ""))
+    assert writer.stats == {"template": 5, "fallback": 1, "reference": 1}
     assert pw.batch_repertoire(cars[:1]) == "".join(sorted(
         set(pw.batch_repertoire([])) | set("Jörg Müller")))
