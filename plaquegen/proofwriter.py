@@ -139,28 +139,10 @@ def deflate_ops(ops: list[str], cache_runs: bool = False) -> bytes:
     out = [b"\x78\x01"]
     adler = 1
     run: list[str] = []
-    add = out.append
     combine = adler32_combine
-    for op in ops:
-        if len(op) >= BIG:
-            if run:
-                text = "\n".join(run) + "\n"
-                hit = _RUNS.get(text) if cache_runs else None
-                if hit is None:
-                    hit = _run(text)
-                    if cache_runs:
-                        if len(_RUNS) >= _CHUNKS_MAX:
-                            _RUNS.clear()
-                        _RUNS[text] = hit
-                add(hit[0])
-                adler = combine(adler, hit[1], hit[2])
-                run = []
-            data, a, n = _CHUNKS.get(op) or _chunk(op)
-            add(data)
-            adler = combine(adler, a, n)
-        else:
-            run.append(op)
-    if run:
+
+    def flush_run() -> None:
+        nonlocal adler
         text = "\n".join(run) + "\n"
         hit = _RUNS.get(text) if cache_runs else None
         if hit is None:
@@ -169,10 +151,23 @@ def deflate_ops(ops: list[str], cache_runs: bool = False) -> bytes:
                 if len(_RUNS) >= _CHUNKS_MAX:
                     _RUNS.clear()
                 _RUNS[text] = hit
-        add(hit[0])
+        out.append(hit[0])
         adler = combine(adler, hit[1], hit[2])
-    add(_FINISH)
-    add(struct.pack(">I", adler))
+        run.clear()
+
+    for op in ops:
+        if len(op) >= BIG:
+            if run:
+                flush_run()
+            data, a, n = _CHUNKS.get(op) or _chunk(op)
+            out.append(data)
+            adler = combine(adler, a, n)
+        else:
+            run.append(op)
+    if run:
+        flush_run()
+    out.append(_FINISH)
+    out.append(struct.pack(">I", adler))
     return b"".join(out)
 
 
