@@ -199,7 +199,13 @@ def _solve(units: list, start: Point, end: Point | None = None, quick: bool = Fa
     unit's best variant for its neighbours, and blocks re-ordered between their
     neighbours, until a round gains nothing (``quick``: at most three rounds).
     ``init``: a starting tour of (unit, variant) instead of nearest neighbour.
+
+    The loops below keep the entry and exit points of the current tour and the
+    links between them in lists instead of looking them up per comparison; every
+    cost is the same expression, evaluated in the same order, as a plain
+    formulation, so every decision (and every tie) is the same.
     """
+    dist = _dist
     pool = [] if init is not None else list(range(len(units)))
     tour: list[tuple] = list(init) if init is not None else []
     pos = start
@@ -209,12 +215,22 @@ def _solve(units: list, start: Point, end: Point | None = None, quick: bool = Fa
         rounds = 3 if quick else 50
     while pool:
         bd, bi, bv = math.inf, -1, 0
+        thr = bd - 1e-12
         for i in pool:
             u = units[i]
-            for v, e in enumerate(u.entries):
-                d = _dist(pos, e) + u.inner[v]
-                if d < bd - 1e-12:
-                    bd, bi, bv = d, i, v
+            if u.kind in _FLAT:  # inner travel 0.0 everywhere: d + 0.0 == d
+                for v, e in enumerate(u.entries):
+                    d = dist(pos, e)
+                    if d < thr:
+                        bd, bi, bv = d, i, v
+                        thr = bd - 1e-12
+            else:
+                inner = u.inner
+                for v, e in enumerate(u.entries):
+                    d = dist(pos, e) + inner[v]
+                    if d < thr:
+                        bd, bi, bv = d, i, v
+                        thr = bd - 1e-12
         pool.remove(bi)
         tour.append((units[bi], bv))
         pos = units[bi].exits[bv]
@@ -229,30 +245,44 @@ def _solve(units: list, start: Point, end: Point | None = None, quick: bool = Fa
         return tour[i + 1][0].entries[tour[i + 1][1]] if i + 1 < n else end
 
     def link(p: Point, q: Point | None) -> float:
-        return _dist(p, q) if q is not None else 0.0
+        return dist(p, q) if q is not None else 0.0
 
     for _ in range(rounds):
         improved = False
         # 2-opt: reverse tour[i..j]; each unit takes its reverse variant (same inner travel).
+        # E/X: entry/exit of each tour position; B[j]: the point after j (None at an open
+        # end); L[j]: link(X[j], B[j]).
+        E = [u.entries[v] for u, v in tour]
+        X = [u.exits[v] for u, v in tour]
+        B = E[1:] + [end]
+        L = [dist(x, b) for x, b in zip(X, E[1:])] + [dist(X[-1], end) if end is not None else 0.0]
         for i in range(n - 1):
-            a = before(i)
-            ei = tour[i][0].entries[tour[i][1]]
-            dai = _dist(a, ei)
+            a = start if i == 0 else X[i - 1]
+            ei = E[i]
+            dai = dist(a, ei)
             for j in range(i + 1, n):
-                uj, vj = tour[j]
-                xj = uj.exits[vj]
-                b = after(j)
-                delta = _dist(a, xj) + link(ei, b) - dai - link(xj, b)
+                b = B[j]
+                if b is not None:
+                    delta = dist(a, X[j]) + dist(ei, b) - dai - L[j]
+                else:
+                    delta = dist(a, X[j]) + 0.0 - dai - L[j]
                 if delta < -1e-9:
                     tour[i:j + 1] = [(u, u.rev[v]) for u, v in reversed(tour[i:j + 1])]
                     improved = True
-                    ei = tour[i][0].entries[tour[i][1]]
-                    dai = _dist(a, ei)
+                    for k in range(i, j + 1):
+                        u, v = tour[k]
+                        E[k] = u.entries[v]
+                        X[k] = u.exits[v]
+                    for k in range(max(i - 1, 0), j + 1):
+                        b2 = B[k] = E[k + 1] if k + 1 < n else end
+                        L[k] = dist(X[k], b2) if b2 is not None else 0.0
+                    ei = E[i]
+                    dai = dist(a, ei)
         # Or-opt: move one unit to the gap (and variant) where it costs least.
         for i in range(n if or_opt else 0):
             u, v = tour[i]
             a, b = before(i), after(i)
-            removed = _dist(a, u.entries[v]) + u.inner[v] + link(u.exits[v], b) - link(a, b)
+            removed = dist(a, u.entries[v]) + u.inner[v] + link(u.exits[v], b) - link(a, b)
             rest = tour[:i] + tour[i + 1:]
             best = (removed - 1e-9, -1, 0)
             for k in range(len(rest) + 1):
@@ -260,7 +290,7 @@ def _solve(units: list, start: Point, end: Point | None = None, quick: bool = Fa
                 pb = rest[k][0].entries[rest[k][1]] if k < len(rest) else end
                 base = link(pa, pb)
                 for w in range(len(u.entries)):
-                    c = _dist(pa, u.entries[w]) + u.inner[w] + link(u.exits[w], pb) - base
+                    c = dist(pa, u.entries[w]) + u.inner[w] + link(u.exits[w], pb) - base
                     if c < best[0]:
                         best = (c, k, w)
             if best[1] >= 0:
@@ -270,18 +300,45 @@ def _solve(units: list, start: Point, end: Point | None = None, quick: bool = Fa
         # Each unit's variant (start node, direction, block order) for its neighbours.
         for i in range(n):
             u, v = tour[i]
-            a, b = before(i), after(i)
-            cur = _dist(a, u.entries[v]) + u.inner[v] + link(u.exits[v], b)
+            a = start if i == 0 else tour[i - 1][0].exits[tour[i - 1][1]]
+            b = tour[i + 1][0].entries[tour[i + 1][1]] if i + 1 < n else end
+            ents, exs, inn = u.entries, u.exits, u.inner
+            if b is not None:
+                cur = dist(a, ents[v]) + inn[v] + dist(exs[v], b)
+            else:
+                cur = dist(a, ents[v]) + inn[v] + 0.0
             if u.kind == "block" and len(u.orders) < 24:
-                order = _block_order(u, v, a, b)
-                c = _dist(a, order[0][0].entries[order[0][1]]) + _tour_inner(order) + \
+                order, oinner = _block_order(u, v, a, b)
+                c = dist(a, order[0][0].entries[order[0][1]]) + oinner + \
                     link(order[-1][0].exits[order[-1][1]], b)
                 if c < cur - 1e-9:
                     u.add_order(order)
-            for w in range(len(u.entries)):
-                c = _dist(a, u.entries[w]) + u.inner[w] + link(u.exits[w], b)
-                if c < cur - 1e-9:
-                    cur, v = c, w
+            thr = cur - 1e-9
+            if u.kind in _FLAT:  # inner 0.0: (d + 0.0) + l == d + l
+                if b is not None:
+                    for w in range(len(ents)):
+                        c = dist(a, ents[w]) + dist(exs[w], b)
+                        if c < thr:
+                            cur, v = c, w
+                            thr = cur - 1e-9
+                else:
+                    for w in range(len(ents)):
+                        c = dist(a, ents[w])
+                        if c < thr:
+                            cur, v = c, w
+                            thr = cur - 1e-9
+            elif b is not None:
+                for w in range(len(ents)):
+                    c = dist(a, ents[w]) + inn[w] + dist(exs[w], b)
+                    if c < thr:
+                        cur, v = c, w
+                        thr = cur - 1e-9
+            else:
+                for w in range(len(ents)):
+                    c = dist(a, ents[w]) + inn[w]
+                    if c < thr:
+                        cur, v = c, w
+                        thr = cur - 1e-9
             if v != tour[i][1]:
                 tour[i] = (u, v)
                 improved = True
@@ -290,11 +347,15 @@ def _solve(units: list, start: Point, end: Point | None = None, quick: bool = Fa
     return tour
 
 
-_BLOCKS: dict[tuple, tuple[Path, list]] = {}
+_FLAT = frozenset(("closed", "open"))  # unit kinds whose inner travel is 0.0 for every variant
 
 
-def _block_order(u: _Unit, v: int, a: Point, b: Point | None) -> list:
-    """A block's sub-paths ordered from ``a`` towards ``b`` (quick solve).
+_BLOCKS: dict[tuple, tuple[Path, list, float]] = {}
+
+
+def _block_order(u: _Unit, v: int, a: Point, b: Point | None) -> tuple[list, float]:
+    """A block's sub-paths ordered from ``a`` towards ``b`` (quick solve), and that order's
+    inner travel (mm).
 
     Cached per block and end points rounded to 0.25 mm (the jig repeats the same
     neighbourhoods); the answer depends only on the key, so it is deterministic.
@@ -305,12 +366,13 @@ def _block_order(u: _Unit, v: int, a: Point, b: Point | None) -> list:
     key = (id(u.path), aq, bq)
     hit = _BLOCKS.get(key)
     if hit is not None and hit[0] is u.path:
-        return hit[1]
+        return hit[1], hit[2]
     order = _solve(list(u.subs), aq, bq, quick=True)
+    inner = _tour_inner(order)
     if len(_BLOCKS) > 20000:
         _BLOCKS.clear()
-    _BLOCKS[key] = (u.path, order)
-    return order
+    _BLOCKS[key] = (u.path, order, inner)
+    return order, inner
 
 
 def _depths(paths: Sequence[Path]) -> list[int]:
