@@ -565,6 +565,25 @@ def _serpentines(cells: Sequence[tuple[int, int]]) -> list[list[int]]:
     return out
 
 
+_SEQS: dict[tuple, object] = {}
+
+
+def _sweep_orders(cells: Sequence[tuple[int, int]]):
+    """_serpentines(cells) as a read-only integer array, cached per tuple of cells (every
+    full sheet of a jig has the same cells; the array depends only on them)."""
+    import numpy as np
+
+    key = tuple(cells)
+    seqs = _SEQS.get(key)
+    if seqs is None:
+        seqs = np.array(_serpentines(cells))
+        seqs.setflags(write=False)
+        if len(_SEQS) > 64:
+            _SEQS.clear()
+        _SEQS[key] = seqs
+    return seqs
+
+
 class _Slot:
     """A pocket's run of one layer as a unit of the sheet's tour (see _Unit)."""
 
@@ -611,21 +630,30 @@ def plan_sweep(cells: Sequence[tuple[int, int]],
 
     n = len(cells)
     kmax = max(len(v) for v in variants)
-    ent = np.zeros((n, kmax, 2))
-    ext = np.zeros((n, kmax, 2))
-    inn = np.full((n, kmax), np.inf)  # padding variants never win
-    for i, vs in enumerate(variants):
-        for k, (e, x, t) in enumerate(vs):
-            ent[i, k], ext[i, k], inn[i, k] = e, x, t
-    seqs = np.array(_serpentines(cells))  # (sequences, n): one DP for all at once
+    if all(len(vs) == kmax for vs in variants):  # the usual case: every pocket alike
+        ent = np.array([[e for e, _, _ in vs] for vs in variants], dtype=float)
+        ext = np.array([[x for _, x, _ in vs] for vs in variants], dtype=float)
+        inn = np.array([[t for _, _, t in vs] for vs in variants], dtype=float)
+    else:
+        ent = np.zeros((n, kmax, 2))
+        ext = np.zeros((n, kmax, 2))
+        inn = np.full((n, kmax), np.inf)  # padding variants never win
+        for i, vs in enumerate(variants):
+            for k, (e, x, t) in enumerate(vs):
+                ent[i, k], ext[i, k], inn[i, k] = e, x, t
+    seqs = _sweep_orders(cells)  # (sequences, n): one DP for all at once
     first = seqs[:, 0]
     cost = np.hypot(ent[first, :, 0] - start[0], ent[first, :, 1] - start[1]) + inn[first]
     back = []
+    # Every step's moves at once (the same element-wise arithmetic as step by step):
+    # hops[s, t - 1, prev k, cur k] from item seqs[s, t - 1] to item seqs[s, t].
+    d = ext[seqs[:, :-1]][:, :, :, None, :] - ent[seqs[:, 1:]][:, :, None, :, :]
+    hops = np.hypot(d[..., 0], d[..., 1])
+    inns = inn[seqs]
     for t in range(1, n):
-        d = ext[seqs[:, t - 1]][:, :, None, :] - ent[seqs[:, t]][:, None, :, :]
-        tot = cost[:, :, None] + np.hypot(d[..., 0], d[..., 1])  # (seq, prev k, cur k)
+        tot = cost[:, :, None] + hops[:, t - 1]  # (seq, prev k, cur k)
         bp = tot.argmin(axis=1)  # first minimum: ties go to the lower variant
-        cost = np.take_along_axis(tot, bp[:, None, :], axis=1)[:, 0, :] + inn[seqs[:, t]]
+        cost = tot.min(axis=1) + inns[:, t]  # the value at bp
         back.append(bp)
     ends = cost.argmin(axis=1)
     totals = cost[np.arange(len(seqs)), ends]
