@@ -584,6 +584,29 @@ def _sweep_orders(cells: Sequence[tuple[int, int]]):
     return seqs
 
 
+_PAIRS: dict[tuple, tuple] = {}
+
+
+def _sweep_pairs(cells: Sequence[tuple[int, int]]):
+    """The distinct (from item, to item) hops of the sweep orders of ``cells``, as an
+    array (pairs, 2), and for each sequence and step the index of its hop (sequences,
+    steps); cached per tuple of cells like :func:`_sweep_orders`."""
+    import numpy as np
+
+    key = tuple(cells)
+    hit = _PAIRS.get(key)
+    if hit is None:
+        seqs = _sweep_orders(cells)
+        flat = seqs[:, :-1] * len(cells) + seqs[:, 1:]
+        uniq, where = np.unique(flat, return_inverse=True)
+        pairs = np.stack([uniq // len(cells), uniq % len(cells)], axis=1)
+        hit = (pairs, where.reshape(flat.shape))
+        if len(_PAIRS) > 64:
+            _PAIRS.clear()
+        _PAIRS[key] = hit
+    return hit
+
+
 class _Slot:
     """A pocket's run of one layer as a unit of the sheet's tour (see _Unit)."""
 
@@ -647,8 +670,10 @@ def plan_sweep(cells: Sequence[tuple[int, int]],
     back = []
     # Every step's moves at once (the same element-wise arithmetic as step by step):
     # hops[s, t - 1, prev k, cur k] from item seqs[s, t - 1] to item seqs[s, t].
-    d = ext[seqs[:, :-1]][:, :, :, None, :] - ent[seqs[:, 1:]][:, :, None, :, :]
-    hops = np.hypot(d[..., 0], d[..., 1])
+    # The sequences share most of their hops: each (from, to) pair is computed once.
+    pairs, where = _sweep_pairs(cells)
+    d = ext[pairs[:, 0]][:, :, None, :] - ent[pairs[:, 1]][:, None, :, :]
+    hops = np.hypot(d[..., 0], d[..., 1])[where]
     inns = inn[seqs]
     for t in range(1, n):
         tot = cost[:, :, None] + hops[:, t - 1]  # (seq, prev k, cur k)
