@@ -129,13 +129,21 @@ class _Unit:
 
     def add_order(self, order: list) -> int:
         """Add a sub-path order (and its reverse) as variants; return the forward one's index."""
-        back = [(su, su.rev[sv]) for su, sv in reversed(order)]
+        hit = _BACKS.get(id(order))
+        if hit is None or hit[0] is not order:
+            back = [(su, su.rev[sv]) for su, sv in reversed(order)]
+            # The reverse and both inner travels depend only on the order (never mutated).
+            hit = (order, back, _tour_inner(order), _tour_inner(back))
+            if len(_BACKS) > 20000:
+                _BACKS.clear()
+            _BACKS[id(order)] = hit
+        _, back, fwd_inner, back_inner = hit
         k = len(self.orders)
-        for o in (order, back):
+        for o, t in ((order, fwd_inner), (back, back_inner)):
             self.orders.append(o)
             self.entries.append(o[0][0].entries[o[0][1]])
             self.exits.append(o[-1][0].exits[o[-1][1]])
-            self.inner.append(_tour_inner(o))
+            self.inner.append(t)
         self.rev += [k + 1, k]
         return k
 
@@ -155,18 +163,17 @@ class _Unit:
             _BUILT[key] = (None, p, q)
             return q
         order = self.orders[v]
-        key = (id(p), id(order))
+        # Keyed by what the order holds (the block's own sub-units, shared by every copy
+        # of the unit, see _unit), so the same order built twice is the same Path object.
+        key = (id(p), tuple((id(su), sv) for su, sv in order))
         hit = _BUILT.get(key)
-        if hit is not None and hit[0] is order and hit[1] is p:
+        if hit is not None and hit[1] is p:
             return hit[2]  # the same Path object: writers' caches (path data) hit
         q = Path(tuple(s for su, sv in order for s in su.build(sv).segs), p.fill_rule)
         if len(_BUILT) > 20000:
             _BUILT.clear()
         _BUILT[key] = (order, p, q)
         return q
-
-
-_BUILT: dict[tuple[int, int], tuple[list, Path, Path]] = {}
 
 
 def _tour_inner(tour: list) -> float:
@@ -176,16 +183,27 @@ def _tour_inner(tour: list) -> float:
     return total + sum(u.inner[v] for u, v in tour)
 
 
+_BUILT: dict[tuple, tuple[list | None, Path, Path]] = {}
+_BACKS: dict[int, tuple[list, list, float, float]] = {}
 _UNITS: dict[int, tuple[Path, _Unit]] = {}
+_UNITS_BY_SHAPE: dict[tuple, _Unit] = {}
 
 
 def _unit(p: Path) -> _Unit:
+    """The unit of ``p`` (a copy a solve may extend). Cached per object and per content: a
+    path equal to one seen before (the same glyph at the same place on another plaque)
+    shares its unit, whose variants depend only on the path's commands."""
     hit = _UNITS.get(id(p))
     if hit is not None and hit[0] is p:
         return hit[1].copy()
     if len(_UNITS) > 50000:
         _UNITS.clear()
-    u = _Unit(p)
+    if len(_UNITS_BY_SHAPE) > 50000:
+        _UNITS_BY_SHAPE.clear()
+    key = (p.segs, p.fill_rule)
+    u = _UNITS_BY_SHAPE.get(key)
+    if u is None:
+        u = _UNITS_BY_SHAPE[key] = _Unit(p)
     _UNITS[id(p)] = (p, u)
     return u.copy()
 
