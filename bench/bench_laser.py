@@ -57,14 +57,17 @@ def same_run(a, b) -> bool:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("-s", "--sheets", type=int, default=8)
+    ap.add_argument("-w", "--warm", type=int, default=0,
+                    help="sheets run (by both) before the timed ones, not timed: a worker's steady state")
     ap.add_argument("--profile", action="store_true")
     args = ap.parse_args()
     template = load_template()
     composer = Composer.prepare(template)
     params = estimate_params(template)
     bed = template.bed
-    nums = numbers(args.sheets * bed.slots)
+    nums = numbers((args.sheets + args.warm) * bed.slots)
     chunks = [nums[k:k + bed.slots] for k in range(0, len(nums), bed.slots)]
+    warm = args.warm
     if args.profile:
         import cProfile
         import pstats
@@ -102,18 +105,21 @@ def main() -> None:
             c3 = clock()
             se = (sheet_estimate if side == "new" else ref.old_sheet_estimate)(run, params)
             c4 = clock()
-            acc["compose"] += c1 - c0
-            acc["plaque_estimate"] += c2 - c1
-            acc["laser_run"] += c3 - c2
-            acc["sheet_estimate"] += c4 - c3
+            if k < warm:
+                acc = {}  # warming up: not counted
+            acc["compose"] = acc.get("compose", 0.0) + c1 - c0
+            acc["plaque_estimate"] = acc.get("plaque_estimate", 0.0) + c2 - c1
+            acc["laser_run"] = acc.get("laser_run", 0.0) + c3 - c2
+            acc["sheet_estimate"] = acc.get("sheet_estimate", 0.0) + c4 - c3
             got[side] = (plaques, pe, run, se)
         (pn, en, rn, sn), (po, eo, ro, so) = got["new"], got["old"]
         if not (all(a.layers == b.layers for a, b in zip(pn, po)) and en == eo
                 and same_run(rn, ro) and sn == so):
             bad += 1
             print(f"sheet {k + 1}: results differ", file=sys.stderr)
-    n = len(nums)
-    print(f"{len(chunks)} sheets, {n} plaques; CPU ms per plaque (time.process_time)")
+    n = len(nums) - warm * bed.slots
+    print(f"{len(chunks) - warm} sheets timed after {warm} warm-up sheets, {n} plaques; "
+          "CPU ms per plaque (time.process_time)")
     print(f"{'function':<18}{'old':>9}{'new':>9}{'ratio':>8}")
     for key in t:
         print(f"{key:<18}{o[key] / n * 1e3:9.3f}{t[key] / n * 1e3:9.3f}{o[key] / max(t[key], 1e-9):8.1f}x")
