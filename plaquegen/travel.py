@@ -231,11 +231,26 @@ def _solve(units: list, start: Point, end: Point | None = None, quick: bool = Fa
         or_opt = not quick
     if rounds is None:
         rounds = 3 if quick else 50
+    # Each unit's entries' bounding box and least inner travel: a unit whose every entry
+    # costs at least the best found so far (plus a margin far above rounding) is skipped,
+    # which changes nothing (it could not have been taken).
+    boxes = [_entry_box(u) for u in units] if pool else []
     while pool:
         bd, bi, bv = math.inf, -1, 0
         thr = bd - 1e-12
+        px, py = pos
         for i in pool:
             u = units[i]
+            x0, y0, x1, y1, least = boxes[i]
+            g = x0 - px
+            if px - x1 > g:
+                g = px - x1
+            if y0 - py > g:
+                g = y0 - py
+            if py - y1 > g:
+                g = py - y1
+            if g + least >= thr + 1e-9:  # |pos - e| >= g for every entry e
+                continue
             if u.kind in _FLAT:  # inner travel 0.0 everywhere: d + 0.0 == d
                 for v, e in enumerate(u.entries):
                     d = dist(pos, e)
@@ -265,6 +280,9 @@ def _solve(units: list, start: Point, end: Point | None = None, quick: bool = Fa
     def link(p: Point, q: Point | None) -> float:
         return dist(p, q) if q is not None else 0.0
 
+    picks = _PICKS
+    if len(picks) > 50000:
+        picks.clear()
     for _ in range(rounds):
         improved = False
         # 2-opt: reverse tour[i..j]; each unit takes its reverse variant (same inner travel).
@@ -333,18 +351,31 @@ def _solve(units: list, start: Point, end: Point | None = None, quick: bool = Fa
                     u.add_order(order)
             thr = cur - 1e-9
             if u.kind in _FLAT:  # inner 0.0: (d + 0.0) + l == d + l
-                if b is not None:
+                # A path (not a block: its unit is the shared, never extended one) between
+                # the same two points picks the same variant: remembered per (unit, current
+                # variant, a, b), the loop's only inputs.
+                key = (id(u), v, a, b)
+                hit = picks.get(key)
+                if hit is not None and hit[0] is u:
+                    v = hit[1]
+                elif b is not None:
+                    v0 = v
                     for w in range(len(ents)):
                         c = dist(a, ents[w]) + dist(exs[w], b)
                         if c < thr:
                             cur, v = c, w
                             thr = cur - 1e-9
+                    if len(ents) > 4:
+                        picks[(id(u), v0, a, b)] = (u, v)
                 else:
+                    v0 = v
                     for w in range(len(ents)):
                         c = dist(a, ents[w])
                         if c < thr:
                             cur, v = c, w
                             thr = cur - 1e-9
+                    if len(ents) > 4:
+                        picks[(id(u), v0, a, b)] = (u, v)
             elif b is not None:
                 for w in range(len(ents)):
                     c = dist(a, ents[w]) + inn[w] + dist(exs[w], b)
@@ -366,6 +397,14 @@ def _solve(units: list, start: Point, end: Point | None = None, quick: bool = Fa
 
 
 _FLAT = frozenset(("closed", "open"))  # unit kinds whose inner travel is 0.0 for every variant
+_PICKS: dict[tuple, tuple[_Unit, int]] = {}  # (unit id, variant, a, b) -> (unit, best variant)
+
+
+def _entry_box(u) -> tuple[float, float, float, float, float]:
+    """(xmin, ymin, xmax, ymax) of a unit's entry points (mm) and its least inner travel."""
+    xs = [e[0] for e in u.entries]
+    ys = [e[1] for e in u.entries]
+    return min(xs), min(ys), max(xs), max(ys), (0.0 if u.kind in _FLAT else min(u.inner))
 
 
 _BLOCKS: dict[tuple, tuple[Path, list, float]] = {}
