@@ -75,13 +75,16 @@ def main() -> None:
     ap.add_argument("-s", "--sheets", type=int, default=8)
     ap.add_argument("-w", "--warm", type=int, default=0,
                     help="sheets run (by both) before the timed ones, not timed: a worker's steady state")
+    ap.add_argument("--consecutive", action="store_true",
+                    help="build numbers 1, 2, 3, ... as in a real batch (default: spread over 1..6309)")
     ap.add_argument("--profile", action="store_true")
     args = ap.parse_args()
     template = load_template()
     composer = Composer.prepare(template)
     params = estimate_params(template)
     bed = template.bed
-    nums = numbers((args.sheets + args.warm) * bed.slots)
+    count = (args.sheets + args.warm) * bed.slots
+    nums = list(range(1, count + 1)) if args.consecutive else numbers(count)
     chunks = [nums[k:k + bed.slots] for k in range(0, len(nums), bed.slots)]
     warm = args.warm
     if args.profile:

@@ -119,7 +119,9 @@ def laser_run(sheet: Sheet, start: tuple[float, float] = (0.0, 0.0)) -> SheetRun
     """The order in which the laser runs a sheet (see module docstring), from ``start`` (bed mm).
 
     Remembered for the last few sheets: the SVG, DXF and LightBurn writers and the time
-    estimate of one sheet all run it in the same order, computed once."""
+    estimate of one sheet all run it in the same order, computed once. A layer's order is
+    also remembered per (layer, start, pockets and their paths): the score and cut layers
+    of full sheets, the same constant paths in the same pockets, are solved once a batch."""
     for known, at, run in _RUNS:
         if known is sheet and at == start:
             return run

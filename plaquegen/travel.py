@@ -17,6 +17,16 @@ deterministic: ties go to the lower index.
 batch); :func:`splice` adds the per-plaque number to an ordered layer;
 :func:`plan_sweep` chooses how the laser visits a jig's pockets (serpentine
 by columns or by rows, from any corner, each plaque run forwards or backwards).
+
+Speed (a batch solves the same things again and again): units are shared per path
+content, built paths are the same objects for the same variant, a block's quick order,
+a path's best variant between two points and the jig's sweep orders are remembered.
+Every cache is keyed by everything its answer depends on (exact coordinates, or objects
+held by the cache), so an answer never depends on what was computed before: a fresh
+process and a warm one give the same order. The solver's loops keep the tour's points
+and links in lists; each cost is the same expression evaluated in the same order as a
+plain formulation, so ties break as they always did (tests/test_laser_speed.py compares
+with the code before these changes, tests/laser_reference.py).
 """
 from __future__ import annotations
 
