@@ -92,7 +92,8 @@ def _path_figures(path: Path, interval: float, angle: float) -> tuple[float, int
         return hit[1]
     # The exact commands (not a rounded or translated copy: a twin elsewhere on the plate
     # may measure a last bit differently, and which twin came first must not matter).
-    key = (interval, angle, path.fill_rule, path.segs)
+    # repr: 0.0 and -0.0 are equal (and hash alike) in a tuple, not in the commands' bytes.
+    key = (interval, angle, path.fill_rule, repr(path.segs))
     out = _BY_SHAPE.get(key)
     if out is None:
         out = _measure((path,), interval, angle)

@@ -214,6 +214,8 @@ def _unit(p: Path) -> _Unit:
     u = _UNITS_BY_SHAPE.get(key)
     if u is None:
         u = _UNITS_BY_SHAPE[key] = _Unit(p)
+    elif repr(u.path.segs) != repr(p.segs):  # equal but for the sign of a zero: not the same bytes
+        u = _Unit(p)
     _UNITS[id(p)] = (p, u)
     return u.copy()
 

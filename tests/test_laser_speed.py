@@ -14,7 +14,6 @@ different orders, after other work, and after the caches are emptied, print the 
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import subprocess
 import sys
@@ -170,3 +169,18 @@ def test_results_do_not_depend_on_what_ran_before():
     assert {k: warm[k] for k in fresh} == fresh
     assert {k: cleared[k] for k in fresh} == fresh
     assert len(set(fresh.values())) == 2
+
+
+def test_paths_equal_but_for_a_zero_sign_keep_their_own_bytes(setup):
+    """Units and fill figures are shared per path content; 0.0 == -0.0 in a tuple, but the
+    writers would print them differently, so such a twin is not shared."""
+    from plaquegen.geometry import Path
+
+    _, _, params = setup
+    pos = Path((("M", 0.0, 1.0), ("L", 5.0, 1.0), ("L", 5.0, 3.0), ("Z",)))
+    neg = Path((("M", -0.0, 1.0), ("L", 5.0, 1.0), ("L", 5.0, 3.0), ("Z",)))
+    assert travel.order_layer([pos])[0] is pos
+    (got,) = travel.order_layer([neg])
+    assert repr(got.segs) == repr(neg.segs) and "-0.0" in repr(got.segs)
+    assert estimate.fill_figures([pos], params.interval) == estimate.fill_figures([neg], params.interval)
+    assert estimate._BY_SHAPE.keys() >= {(params.interval, 0.0, "nonzero", repr(p.segs)) for p in (pos, neg)}
