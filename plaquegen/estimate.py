@@ -26,6 +26,7 @@ import shapely
 
 from .fillgeom import fill_geometry
 from .geometry import Path, Plaque
+from .travel import segs_key
 
 __all__ = ["EstimateParams", "Estimate", "fill_figures", "plaque_estimate", "sheet_estimate"]
 
@@ -92,8 +93,7 @@ def _path_figures(path: Path, interval: float, angle: float) -> tuple[float, int
         return hit[1]
     # The exact commands (not a rounded or translated copy: a twin elsewhere on the plate
     # may measure a last bit differently, and which twin came first must not matter).
-    # repr: 0.0 and -0.0 are equal (and hash alike) in a tuple, not in the commands' bytes.
-    key = (interval, angle, path.fill_rule, repr(path.segs))
+    key = (interval, angle, path.fill_rule, segs_key(path.segs))
     out = _BY_SHAPE.get(key)
     if out is None:
         out = _measure((path,), interval, angle)

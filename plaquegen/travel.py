@@ -30,6 +30,7 @@ with the code before these changes, tests/laser_reference.py).
 """
 from __future__ import annotations
 
+import marshal
 import math
 from dataclasses import dataclass
 from typing import Sequence
@@ -37,7 +38,7 @@ from typing import Sequence
 from .geometry import Path, Seg, split_subpaths
 
 __all__ = ["order_layer", "splice", "reverse_path", "reverse_run", "run_ends", "run_travel",
-           "inner_travel", "plan_sweep", "SweepStep", "run_variants", "polish_run"]
+           "inner_travel", "plan_sweep", "SweepStep", "run_variants", "polish_run", "segs_key"]
 
 Point = tuple[float, float]
 _dist = math.dist
@@ -193,6 +194,13 @@ def _tour_inner(tour: list) -> float:
     return total + sum(u.inner[v] for u, v in tour)
 
 
+def segs_key(segs: Sequence[Seg]) -> bytes:
+    """The exact bytes of a path's commands, as a dictionary key: every float bit for bit
+    (in a tuple 0.0 == -0.0, which the writers print differently). Equal keys mean equal
+    commands; marshal format 2 has no back-references, so the key depends on the values only."""
+    return marshal.dumps(tuple(segs), 2)
+
+
 _BUILT: dict[tuple, tuple[list | None, Path, Path]] = {}
 _BACKS: dict[int, tuple[list, list, float, float]] = {}
 _UNITS: dict[int, tuple[Path, _Unit]] = {}
@@ -210,12 +218,10 @@ def _unit(p: Path) -> _Unit:
         _UNITS.clear()
     if len(_UNITS_BY_SHAPE) > 50000:
         _UNITS_BY_SHAPE.clear()
-    key = (p.segs, p.fill_rule)
+    key = (p.fill_rule, segs_key(p.segs))
     u = _UNITS_BY_SHAPE.get(key)
     if u is None:
         u = _UNITS_BY_SHAPE[key] = _Unit(p)
-    elif repr(u.path.segs) != repr(p.segs):  # equal but for the sign of a zero: not the same bytes
-        u = _Unit(p)
     _UNITS[id(p)] = (p, u)
     return u.copy()
 

@@ -183,4 +183,6 @@ def test_paths_equal_but_for_a_zero_sign_keep_their_own_bytes(setup):
     (got,) = travel.order_layer([neg])
     assert repr(got.segs) == repr(neg.segs) and "-0.0" in repr(got.segs)
     assert estimate.fill_figures([pos], params.interval) == estimate.fill_figures([neg], params.interval)
-    assert estimate._BY_SHAPE.keys() >= {(params.interval, 0.0, "nonzero", repr(p.segs)) for p in (pos, neg)}
+    assert travel.segs_key(pos.segs) != travel.segs_key(neg.segs)
+    assert estimate._BY_SHAPE.keys() >= {(params.interval, 0.0, "nonzero", travel.segs_key(p.segs))
+                                         for p in (pos, neg)}
