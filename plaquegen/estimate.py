@@ -26,6 +26,7 @@ import shapely
 
 from .fillgeom import fill_geometry
 from .geometry import Path, Plaque
+from .travel import segs_key
 
 __all__ = ["EstimateParams", "Estimate", "fill_figures", "plaque_estimate", "sheet_estimate"]
 
@@ -74,11 +75,13 @@ _BY_SHAPE: dict[tuple, tuple[float, int]] = {}
 
 def fill_figures(paths: Sequence[Path], interval: float, angle: float = 0.0) -> tuple[float, int]:
     """(fill area mm², number of scan segments) of filled paths (disjoint shapes: the sum of
-    each path's figures). Cached per path object and per shape, so the constant artwork and
-    every digit are measured once; both figures do not depend on where a shape sits."""
+    each path's figures, added in the order given). Each path's figures are measured on that
+    path and cached per path object and per path content, so the constant artwork and every
+    placed digit are measured once and a figure never depends on what was measured before."""
     area, segs = 0.0, 0
     for p in paths:
-        a, s = _path_figures(p, interval, angle)
+        hit = _BY_ID.get((id(p), interval, angle))
+        a, s = hit[1] if hit is not None and hit[0] is p else _path_figures(p, interval, angle)
         area += a
         segs += s
     return area, segs
@@ -88,9 +91,9 @@ def _path_figures(path: Path, interval: float, angle: float) -> tuple[float, int
     hit = _BY_ID.get((id(path), interval, angle))
     if hit is not None and hit[0] is path:
         return hit[1]
-    x0, y0 = path.start
-    key = (interval, angle, tuple((s[0], *(round(v - (x0 if i % 2 == 0 else y0), 4)
-                                           for i, v in enumerate(s[1:]))) for s in path.segs))
+    # The exact commands (not a rounded or translated copy: a twin elsewhere on the plate
+    # may measure a last bit differently, and which twin came first must not matter).
+    key = (interval, angle, path.fill_rule, segs_key(path.segs))
     out = _BY_SHAPE.get(key)
     if out is None:
         out = _measure((path,), interval, angle)

@@ -15,6 +15,7 @@ on the guide layer, which is never output.
 from __future__ import annotations
 
 import math
+from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Sequence
 
@@ -118,7 +119,9 @@ def laser_run(sheet: Sheet, start: tuple[float, float] = (0.0, 0.0)) -> SheetRun
     """The order in which the laser runs a sheet (see module docstring), from ``start`` (bed mm).
 
     Remembered for the last few sheets: the SVG, DXF and LightBurn writers and the time
-    estimate of one sheet all run it in the same order, computed once."""
+    estimate of one sheet all run it in the same order, computed once. A layer's order is
+    also remembered per (layer, start, pockets and their paths): the score and cut layers
+    of full sheets, the same constant paths in the same pockets, are solved once a batch."""
     for known, at, run in _RUNS:
         if known is sheet and at == start:
             return run
@@ -137,51 +140,88 @@ def _laser_run(sheet: Sheet, start: tuple[float, float]) -> SheetRun:
                  if s.plaque is not None and s.plaque.layer(name) and s.plaque.layer(name).paths]
         if not items:
             continue
-        options = [run_variants(paths) for _, paths in items]
-        variants = []
-        for (slot, _), opts in zip(items, options):
-            vs = []
-            for run in opts:
-                (ex, ey), (xx, xy) = run_ends(run)
-                vs.append(((ex + slot.x, ey + slot.y), (xx + slot.x, xy + slot.y), inner_travel(run)))
-            variants.append(vs)
-        steps, cost = plan_sweep([(s.col, s.row) for s, _ in items], variants, pos)
-        # Each plaque's run re-ordered between its neighbours in the sweep, where that helps.
-        runs = [list(options[st.index][st.variant]) for st in steps]
-        slots = [items[st.index][0] for st in steps]
-        here = pos
-        for k, slot in enumerate(slots):
-            off = (slot.x, slot.y)
-            a = (here[0] - off[0], here[1] - off[1])
-            b = None
-            if k + 1 < len(slots):
-                nb = run_ends(runs[k + 1])[0]
-                b = (nb[0] + slots[k + 1].x - off[0], nb[1] + slots[k + 1].y - off[1])
-            old = runs[k]
-            old_cost = _cost(old, a, b)
-            new, new_cost = polish_run(old, a, b)
-            if new_cost < old_cost - 1e-9:
-                runs[k] = list(new)
-            x = run_ends(runs[k])[1]
-            here = (x[0] + off[0], x[1] + off[1])
-        run = []
-        start = pos
-        for slot, paths in zip(slots, runs):
-            e, x = run_ends(paths)
-            travel += math.dist(start, (e[0] + slot.x, e[1] + slot.y))
-            t = inner_travel(paths)
+        order, moves, pos = _layer_run(name, items, pos)
+        for (_, _), (hop, t) in zip(order, moves):  # the same additions, in the same order
+            travel += hop
             travel += t
             inner += t
-            start = (x[0] + slot.x, x[1] + slot.y)
-            run.append((slot, tuple(paths)))
-        pos = start
-        layers.append((name, tuple(run)))
+        layers.append((name, tuple((items[k][0], paths) for k, paths in order)))
     return SheetRun(tuple(layers), travel, inner)
 
 
-def _cost(paths, a, b) -> float:
-    e, x = run_ends(paths)
-    return math.dist(a, e) + inner_travel(paths) + (math.dist(x, b) if b is not None else 0.0)
+# One layer's answer per (layer, where the laser is, each item's pocket and paths): the
+# score and cut layers of every full sheet are the same constant paths in the same pockets
+# from the same point, so they are solved once. The answer depends only on that key.
+_LAYERS: "OrderedDict[tuple, tuple]" = OrderedDict()
+_LAYERS_MAX = 8
+
+
+def _layer_run(name: str, items: list, pos: tuple[float, float]):
+    """(((item index, its paths in laser order), ...) in the order the laser visits them,
+    ((move to the item's first path, travel within it) in mm, ...), where the layer ends in
+    bed mm) for one layer's items (slot, that plaque's paths of the layer) from ``pos``."""
+    key = (name, pos, tuple((s.col, s.row, s.x, s.y, id(paths)) for s, paths in items))
+    hit = _LAYERS.get(key)
+    if hit is not None and all(a is b for a, (_, b) in zip(hit[0], items)):
+        _LAYERS.move_to_end(key)
+        return hit[1:]
+    options = [run_variants(paths) for _, paths in items]
+    figures = [_figures(opts) for opts in options]
+    variants = []
+    for (slot, _), figs in zip(items, figures):
+        variants.append([((ex + slot.x, ey + slot.y), (xx + slot.x, xy + slot.y), t)
+                         for ((ex, ey), (xx, xy)), t in figs])
+    steps, cost = plan_sweep([(s.col, s.row) for s, _ in items], variants, pos)
+    # Each plaque's run re-ordered between its neighbours in the sweep, where that helps.
+    runs = [list(options[st.index][st.variant]) for st in steps]
+    inners: list[float | None] = [figures[st.index][st.variant][1] for st in steps]
+    slots = [items[st.index][0] for st in steps]
+    here = pos
+    for k, slot in enumerate(slots):
+        off = (slot.x, slot.y)
+        a = (here[0] - off[0], here[1] - off[1])
+        b = None
+        if k + 1 < len(slots):
+            nb = run_ends(runs[k + 1])[0]
+            b = (nb[0] + slots[k + 1].x - off[0], nb[1] + slots[k + 1].y - off[1])
+        old = runs[k]
+        e, x = run_ends(old)
+        old_cost = math.dist(a, e) + inners[k] + (math.dist(x, b) if b is not None else 0.0)
+        new, new_cost = polish_run(old, a, b)
+        if new_cost < old_cost - 1e-9:
+            runs[k] = list(new)
+            inners[k] = None
+        x = run_ends(runs[k])[1]
+        here = (x[0] + off[0], x[1] + off[1])
+    order, moves = [], []
+    start = pos
+    for st, slot, paths, t in zip(steps, slots, runs, inners):
+        e, x = run_ends(paths)
+        moves.append((math.dist(start, (e[0] + slot.x, e[1] + slot.y)),
+                      inner_travel(paths) if t is None else t))
+        start = (x[0] + slot.x, x[1] + slot.y)
+        order.append((st.index, tuple(paths)))
+    out = (tuple(order), tuple(moves), start)
+    _LAYERS[key] = (tuple(paths for _, paths in items), *out)
+    while len(_LAYERS) > _LAYERS_MAX:
+        _LAYERS.popitem(last=False)
+    return out
+
+
+_FIGURES: dict[int, tuple[list, list]] = {}
+
+
+def _figures(options: list) -> list:
+    """((entry, exit), inner travel) in plaque mm of each of run_variants' runs (cached per
+    list object, which run_variants itself caches per layer)."""
+    hit = _FIGURES.get(id(options))
+    if hit is not None and hit[0] is options:
+        return hit[1]
+    out = [(run_ends(run), inner_travel(run)) for run in options]
+    if len(_FIGURES) > 20000:
+        _FIGURES.clear()
+    _FIGURES[id(options)] = (options, out)
+    return out
 
 
 def slot_group_id(slot: Slot, layer: str, digits: int = 2) -> str:

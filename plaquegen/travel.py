@@ -17,9 +17,20 @@ deterministic: ties go to the lower index.
 batch); :func:`splice` adds the per-plaque number to an ordered layer;
 :func:`plan_sweep` chooses how the laser visits a jig's pockets (serpentine
 by columns or by rows, from any corner, each plaque run forwards or backwards).
+
+Speed (a batch solves the same things again and again): units are shared per path
+content, built paths are the same objects for the same variant, a block's quick order,
+a path's best variant between two points and the jig's sweep orders are remembered.
+Every cache is keyed by everything its answer depends on (exact coordinates, or objects
+held by the cache), so an answer never depends on what was computed before: a fresh
+process and a warm one give the same order. The solver's loops keep the tour's points
+and links in lists; each cost is the same expression evaluated in the same order as a
+plain formulation, so ties break as they always did (tests/test_laser_speed.py compares
+with the code before these changes, tests/laser_reference.py).
 """
 from __future__ import annotations
 
+import marshal
 import math
 from dataclasses import dataclass
 from typing import Sequence
@@ -27,7 +38,7 @@ from typing import Sequence
 from .geometry import Path, Seg, split_subpaths
 
 __all__ = ["order_layer", "splice", "reverse_path", "reverse_run", "run_ends", "run_travel",
-           "inner_travel", "plan_sweep", "SweepStep", "run_variants", "polish_run"]
+           "inner_travel", "plan_sweep", "SweepStep", "run_variants", "polish_run", "segs_key"]
 
 Point = tuple[float, float]
 _dist = math.dist
@@ -129,13 +140,21 @@ class _Unit:
 
     def add_order(self, order: list) -> int:
         """Add a sub-path order (and its reverse) as variants; return the forward one's index."""
-        back = [(su, su.rev[sv]) for su, sv in reversed(order)]
+        hit = _BACKS.get(id(order))
+        if hit is None or hit[0] is not order:
+            back = [(su, su.rev[sv]) for su, sv in reversed(order)]
+            # The reverse and both inner travels depend only on the order (never mutated).
+            hit = (order, back, _tour_inner(order), _tour_inner(back))
+            if len(_BACKS) > 20000:
+                _BACKS.clear()
+            _BACKS[id(order)] = hit
+        _, back, fwd_inner, back_inner = hit
         k = len(self.orders)
-        for o in (order, back):
+        for o, t in ((order, fwd_inner), (back, back_inner)):
             self.orders.append(o)
             self.entries.append(o[0][0].entries[o[0][1]])
             self.exits.append(o[-1][0].exits[o[-1][1]])
-            self.inner.append(_tour_inner(o))
+            self.inner.append(t)
         self.rev += [k + 1, k]
         return k
 
@@ -155,18 +174,17 @@ class _Unit:
             _BUILT[key] = (None, p, q)
             return q
         order = self.orders[v]
-        key = (id(p), id(order))
+        # Keyed by what the order holds (the block's own sub-units, shared by every copy
+        # of the unit, see _unit), so the same order built twice is the same Path object.
+        key = (id(p), tuple((id(su), sv) for su, sv in order))
         hit = _BUILT.get(key)
-        if hit is not None and hit[0] is order and hit[1] is p:
+        if hit is not None and hit[1] is p:
             return hit[2]  # the same Path object: writers' caches (path data) hit
         q = Path(tuple(s for su, sv in order for s in su.build(sv).segs), p.fill_rule)
         if len(_BUILT) > 20000:
             _BUILT.clear()
         _BUILT[key] = (order, p, q)
         return q
-
-
-_BUILT: dict[tuple[int, int], tuple[list, Path, Path]] = {}
 
 
 def _tour_inner(tour: list) -> float:
@@ -176,16 +194,34 @@ def _tour_inner(tour: list) -> float:
     return total + sum(u.inner[v] for u, v in tour)
 
 
+def segs_key(segs: Sequence[Seg]) -> bytes:
+    """The exact bytes of a path's commands, as a dictionary key: every float bit for bit
+    (in a tuple 0.0 == -0.0, which the writers print differently). Equal keys mean equal
+    commands; marshal format 2 has no back-references, so the key depends on the values only."""
+    return marshal.dumps(tuple(segs), 2)
+
+
+_BUILT: dict[tuple, tuple[list | None, Path, Path]] = {}
+_BACKS: dict[int, tuple[list, list, float, float]] = {}
 _UNITS: dict[int, tuple[Path, _Unit]] = {}
+_UNITS_BY_SHAPE: dict[tuple, _Unit] = {}
 
 
 def _unit(p: Path) -> _Unit:
+    """The unit of ``p`` (a copy a solve may extend). Cached per object and per content: a
+    path equal to one seen before (the same glyph at the same place on another plaque)
+    shares its unit, whose variants depend only on the path's commands."""
     hit = _UNITS.get(id(p))
     if hit is not None and hit[0] is p:
         return hit[1].copy()
     if len(_UNITS) > 50000:
         _UNITS.clear()
-    u = _Unit(p)
+    if len(_UNITS_BY_SHAPE) > 50000:
+        _UNITS_BY_SHAPE.clear()
+    key = (p.fill_rule, segs_key(p.segs))
+    u = _UNITS_BY_SHAPE.get(key)
+    if u is None:
+        u = _UNITS_BY_SHAPE[key] = _Unit(p)
     _UNITS[id(p)] = (p, u)
     return u.copy()
 
@@ -199,7 +235,13 @@ def _solve(units: list, start: Point, end: Point | None = None, quick: bool = Fa
     unit's best variant for its neighbours, and blocks re-ordered between their
     neighbours, until a round gains nothing (``quick``: at most three rounds).
     ``init``: a starting tour of (unit, variant) instead of nearest neighbour.
+
+    The loops below keep the entry and exit points of the current tour and the
+    links between them in lists instead of looking them up per comparison; every
+    cost is the same expression, evaluated in the same order, as a plain
+    formulation, so every decision (and every tie) is the same.
     """
+    dist = _dist
     pool = [] if init is not None else list(range(len(units)))
     tour: list[tuple] = list(init) if init is not None else []
     pos = start
@@ -207,14 +249,39 @@ def _solve(units: list, start: Point, end: Point | None = None, quick: bool = Fa
         or_opt = not quick
     if rounds is None:
         rounds = 3 if quick else 50
+    # Each unit's entries' bounding box and least inner travel: a unit whose every entry
+    # costs at least the best found so far (plus a margin far above rounding) is skipped,
+    # which changes nothing (it could not have been taken).
+    boxes = [_entry_box(u) for u in units] if pool else []
     while pool:
         bd, bi, bv = math.inf, -1, 0
+        thr = bd - 1e-12
+        px, py = pos
         for i in pool:
             u = units[i]
-            for v, e in enumerate(u.entries):
-                d = _dist(pos, e) + u.inner[v]
-                if d < bd - 1e-12:
-                    bd, bi, bv = d, i, v
+            x0, y0, x1, y1, least = boxes[i]
+            g = x0 - px
+            if px - x1 > g:
+                g = px - x1
+            if y0 - py > g:
+                g = y0 - py
+            if py - y1 > g:
+                g = py - y1
+            if g + least >= thr + 1e-9:  # |pos - e| >= g for every entry e
+                continue
+            if u.kind in _FLAT:  # inner travel 0.0 everywhere: d + 0.0 == d
+                for v, e in enumerate(u.entries):
+                    d = dist(pos, e)
+                    if d < thr:
+                        bd, bi, bv = d, i, v
+                        thr = bd - 1e-12
+            else:
+                inner = u.inner
+                for v, e in enumerate(u.entries):
+                    d = dist(pos, e) + inner[v]
+                    if d < thr:
+                        bd, bi, bv = d, i, v
+                        thr = bd - 1e-12
         pool.remove(bi)
         tour.append((units[bi], bv))
         pos = units[bi].exits[bv]
@@ -229,30 +296,47 @@ def _solve(units: list, start: Point, end: Point | None = None, quick: bool = Fa
         return tour[i + 1][0].entries[tour[i + 1][1]] if i + 1 < n else end
 
     def link(p: Point, q: Point | None) -> float:
-        return _dist(p, q) if q is not None else 0.0
+        return dist(p, q) if q is not None else 0.0
 
+    picks = _PICKS
+    if len(picks) > 50000:
+        picks.clear()
     for _ in range(rounds):
         improved = False
         # 2-opt: reverse tour[i..j]; each unit takes its reverse variant (same inner travel).
+        # E/X: entry/exit of each tour position; B[j]: the point after j (None at an open
+        # end); L[j]: link(X[j], B[j]).
+        E = [u.entries[v] for u, v in tour]
+        X = [u.exits[v] for u, v in tour]
+        B = E[1:] + [end]
+        L = [dist(x, b) for x, b in zip(X, E[1:])] + [dist(X[-1], end) if end is not None else 0.0]
         for i in range(n - 1):
-            a = before(i)
-            ei = tour[i][0].entries[tour[i][1]]
-            dai = _dist(a, ei)
+            a = start if i == 0 else X[i - 1]
+            ei = E[i]
+            dai = dist(a, ei)
             for j in range(i + 1, n):
-                uj, vj = tour[j]
-                xj = uj.exits[vj]
-                b = after(j)
-                delta = _dist(a, xj) + link(ei, b) - dai - link(xj, b)
+                b = B[j]
+                if b is not None:
+                    delta = dist(a, X[j]) + dist(ei, b) - dai - L[j]
+                else:
+                    delta = dist(a, X[j]) + 0.0 - dai - L[j]
                 if delta < -1e-9:
                     tour[i:j + 1] = [(u, u.rev[v]) for u, v in reversed(tour[i:j + 1])]
                     improved = True
-                    ei = tour[i][0].entries[tour[i][1]]
-                    dai = _dist(a, ei)
+                    for k in range(i, j + 1):
+                        u, v = tour[k]
+                        E[k] = u.entries[v]
+                        X[k] = u.exits[v]
+                    for k in range(max(i - 1, 0), j + 1):
+                        b2 = B[k] = E[k + 1] if k + 1 < n else end
+                        L[k] = dist(X[k], b2) if b2 is not None else 0.0
+                    ei = E[i]
+                    dai = dist(a, ei)
         # Or-opt: move one unit to the gap (and variant) where it costs least.
         for i in range(n if or_opt else 0):
             u, v = tour[i]
             a, b = before(i), after(i)
-            removed = _dist(a, u.entries[v]) + u.inner[v] + link(u.exits[v], b) - link(a, b)
+            removed = dist(a, u.entries[v]) + u.inner[v] + link(u.exits[v], b) - link(a, b)
             rest = tour[:i] + tour[i + 1:]
             best = (removed - 1e-9, -1, 0)
             for k in range(len(rest) + 1):
@@ -260,7 +344,7 @@ def _solve(units: list, start: Point, end: Point | None = None, quick: bool = Fa
                 pb = rest[k][0].entries[rest[k][1]] if k < len(rest) else end
                 base = link(pa, pb)
                 for w in range(len(u.entries)):
-                    c = _dist(pa, u.entries[w]) + u.inner[w] + link(u.exits[w], pb) - base
+                    c = dist(pa, u.entries[w]) + u.inner[w] + link(u.exits[w], pb) - base
                     if c < best[0]:
                         best = (c, k, w)
             if best[1] >= 0:
@@ -270,18 +354,58 @@ def _solve(units: list, start: Point, end: Point | None = None, quick: bool = Fa
         # Each unit's variant (start node, direction, block order) for its neighbours.
         for i in range(n):
             u, v = tour[i]
-            a, b = before(i), after(i)
-            cur = _dist(a, u.entries[v]) + u.inner[v] + link(u.exits[v], b)
+            a = start if i == 0 else tour[i - 1][0].exits[tour[i - 1][1]]
+            b = tour[i + 1][0].entries[tour[i + 1][1]] if i + 1 < n else end
+            ents, exs, inn = u.entries, u.exits, u.inner
+            if b is not None:
+                cur = dist(a, ents[v]) + inn[v] + dist(exs[v], b)
+            else:
+                cur = dist(a, ents[v]) + inn[v] + 0.0
             if u.kind == "block" and len(u.orders) < 24:
-                order = _block_order(u, v, a, b)
-                c = _dist(a, order[0][0].entries[order[0][1]]) + _tour_inner(order) + \
+                order, oinner = _block_order(u, v, a, b)
+                c = dist(a, order[0][0].entries[order[0][1]]) + oinner + \
                     link(order[-1][0].exits[order[-1][1]], b)
                 if c < cur - 1e-9:
                     u.add_order(order)
-            for w in range(len(u.entries)):
-                c = _dist(a, u.entries[w]) + u.inner[w] + link(u.exits[w], b)
-                if c < cur - 1e-9:
-                    cur, v = c, w
+            thr = cur - 1e-9
+            if u.kind in _FLAT:  # inner 0.0: (d + 0.0) + l == d + l
+                # A path (not a block: its unit is the shared, never extended one) between
+                # the same two points picks the same variant: remembered per (unit, current
+                # variant, a, b), the loop's only inputs.
+                key = (id(u), v, a, b)
+                hit = picks.get(key)
+                if hit is not None and hit[0] is u:
+                    v = hit[1]
+                elif b is not None:
+                    v0 = v
+                    for w in range(len(ents)):
+                        c = dist(a, ents[w]) + dist(exs[w], b)
+                        if c < thr:
+                            cur, v = c, w
+                            thr = cur - 1e-9
+                    if len(ents) > 4:
+                        picks[(id(u), v0, a, b)] = (u, v)
+                else:
+                    v0 = v
+                    for w in range(len(ents)):
+                        c = dist(a, ents[w])
+                        if c < thr:
+                            cur, v = c, w
+                            thr = cur - 1e-9
+                    if len(ents) > 4:
+                        picks[(id(u), v0, a, b)] = (u, v)
+            elif b is not None:
+                for w in range(len(ents)):
+                    c = dist(a, ents[w]) + inn[w] + dist(exs[w], b)
+                    if c < thr:
+                        cur, v = c, w
+                        thr = cur - 1e-9
+            else:
+                for w in range(len(ents)):
+                    c = dist(a, ents[w]) + inn[w]
+                    if c < thr:
+                        cur, v = c, w
+                        thr = cur - 1e-9
             if v != tour[i][1]:
                 tour[i] = (u, v)
                 improved = True
@@ -290,11 +414,23 @@ def _solve(units: list, start: Point, end: Point | None = None, quick: bool = Fa
     return tour
 
 
-_BLOCKS: dict[tuple, tuple[Path, list]] = {}
+_FLAT = frozenset(("closed", "open"))  # unit kinds whose inner travel is 0.0 for every variant
+_PICKS: dict[tuple, tuple[_Unit, int]] = {}  # (unit id, variant, a, b) -> (unit, best variant)
 
 
-def _block_order(u: _Unit, v: int, a: Point, b: Point | None) -> list:
-    """A block's sub-paths ordered from ``a`` towards ``b`` (quick solve).
+def _entry_box(u) -> tuple[float, float, float, float, float]:
+    """(xmin, ymin, xmax, ymax) of a unit's entry points (mm) and its least inner travel."""
+    xs = [e[0] for e in u.entries]
+    ys = [e[1] for e in u.entries]
+    return min(xs), min(ys), max(xs), max(ys), (0.0 if u.kind in _FLAT else min(u.inner))
+
+
+_BLOCKS: dict[tuple, tuple[Path, list, float]] = {}
+
+
+def _block_order(u: _Unit, v: int, a: Point, b: Point | None) -> tuple[list, float]:
+    """A block's sub-paths ordered from ``a`` towards ``b`` (quick solve), and that order's
+    inner travel (mm).
 
     Cached per block and end points rounded to 0.25 mm (the jig repeats the same
     neighbourhoods); the answer depends only on the key, so it is deterministic.
@@ -305,12 +441,13 @@ def _block_order(u: _Unit, v: int, a: Point, b: Point | None) -> list:
     key = (id(u.path), aq, bq)
     hit = _BLOCKS.get(key)
     if hit is not None and hit[0] is u.path:
-        return hit[1]
+        return hit[1], hit[2]
     order = _solve(list(u.subs), aq, bq, quick=True)
+    inner = _tour_inner(order)
     if len(_BLOCKS) > 20000:
         _BLOCKS.clear()
-    _BLOCKS[key] = (u.path, order)
-    return order
+    _BLOCKS[key] = (u.path, order, inner)
+    return order, inner
 
 
 def _depths(paths: Sequence[Path]) -> list[int]:
@@ -503,6 +640,48 @@ def _serpentines(cells: Sequence[tuple[int, int]]) -> list[list[int]]:
     return out
 
 
+_SEQS: dict[tuple, object] = {}
+
+
+def _sweep_orders(cells: Sequence[tuple[int, int]]):
+    """_serpentines(cells) as a read-only integer array, cached per tuple of cells (every
+    full sheet of a jig has the same cells; the array depends only on them)."""
+    import numpy as np
+
+    key = tuple(cells)
+    seqs = _SEQS.get(key)
+    if seqs is None:
+        seqs = np.array(_serpentines(cells))
+        seqs.setflags(write=False)
+        if len(_SEQS) > 64:
+            _SEQS.clear()
+        _SEQS[key] = seqs
+    return seqs
+
+
+_PAIRS: dict[tuple, tuple] = {}
+
+
+def _sweep_pairs(cells: Sequence[tuple[int, int]]):
+    """The distinct (from item, to item) hops of the sweep orders of ``cells``, as an
+    array (pairs, 2), and for each sequence and step the index of its hop (sequences,
+    steps); cached per tuple of cells like :func:`_sweep_orders`."""
+    import numpy as np
+
+    key = tuple(cells)
+    hit = _PAIRS.get(key)
+    if hit is None:
+        seqs = _sweep_orders(cells)
+        flat = seqs[:, :-1] * len(cells) + seqs[:, 1:]
+        uniq, where = np.unique(flat, return_inverse=True)
+        pairs = np.stack([uniq // len(cells), uniq % len(cells)], axis=1)
+        hit = (pairs, where.reshape(flat.shape))
+        if len(_PAIRS) > 64:
+            _PAIRS.clear()
+        _PAIRS[key] = hit
+    return hit
+
+
 class _Slot:
     """A pocket's run of one layer as a unit of the sheet's tour (see _Unit)."""
 
@@ -549,21 +728,32 @@ def plan_sweep(cells: Sequence[tuple[int, int]],
 
     n = len(cells)
     kmax = max(len(v) for v in variants)
-    ent = np.zeros((n, kmax, 2))
-    ext = np.zeros((n, kmax, 2))
-    inn = np.full((n, kmax), np.inf)  # padding variants never win
-    for i, vs in enumerate(variants):
-        for k, (e, x, t) in enumerate(vs):
-            ent[i, k], ext[i, k], inn[i, k] = e, x, t
-    seqs = np.array(_serpentines(cells))  # (sequences, n): one DP for all at once
+    if all(len(vs) == kmax for vs in variants):  # the usual case: every pocket alike
+        ent = np.array([[e for e, _, _ in vs] for vs in variants], dtype=float)
+        ext = np.array([[x for _, x, _ in vs] for vs in variants], dtype=float)
+        inn = np.array([[t for _, _, t in vs] for vs in variants], dtype=float)
+    else:
+        ent = np.zeros((n, kmax, 2))
+        ext = np.zeros((n, kmax, 2))
+        inn = np.full((n, kmax), np.inf)  # padding variants never win
+        for i, vs in enumerate(variants):
+            for k, (e, x, t) in enumerate(vs):
+                ent[i, k], ext[i, k], inn[i, k] = e, x, t
+    seqs = _sweep_orders(cells)  # (sequences, n): one DP for all at once
     first = seqs[:, 0]
     cost = np.hypot(ent[first, :, 0] - start[0], ent[first, :, 1] - start[1]) + inn[first]
     back = []
+    # Every step's moves at once (the same element-wise arithmetic as step by step):
+    # hops[s, t - 1, prev k, cur k] from item seqs[s, t - 1] to item seqs[s, t].
+    # The sequences share most of their hops: each (from, to) pair is computed once.
+    pairs, where = _sweep_pairs(cells)
+    d = ext[pairs[:, 0]][:, :, None, :] - ent[pairs[:, 1]][:, None, :, :]
+    hops = np.hypot(d[..., 0], d[..., 1])[where]
+    inns = inn[seqs]
     for t in range(1, n):
-        d = ext[seqs[:, t - 1]][:, :, None, :] - ent[seqs[:, t]][:, None, :, :]
-        tot = cost[:, :, None] + np.hypot(d[..., 0], d[..., 1])  # (seq, prev k, cur k)
+        tot = cost[:, :, None] + hops[:, t - 1]  # (seq, prev k, cur k)
         bp = tot.argmin(axis=1)  # first minimum: ties go to the lower variant
-        cost = np.take_along_axis(tot, bp[:, None, :], axis=1)[:, 0, :] + inn[seqs[:, t]]
+        cost = tot.min(axis=1) + inns[:, t]  # the value at bp
         back.append(bp)
     ends = cost.argmin(axis=1)
     totals = cost[np.arange(len(seqs)), ends]
