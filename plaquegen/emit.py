@@ -139,16 +139,18 @@ def run_jobs(ctx: EmitContext, jobs: list[Job],
         for job in jobs:
             yield make_sheet(ctx, *job)
         return
-    _warm(ctx, [n for _, chunk, _ in jobs for n in chunk])
+    _warm(ctx, jobs)
     mp = multiprocessing.get_context("fork")
     with ProcessPoolExecutor(max_workers=workers, mp_context=mp, initializer=_init_worker,
                              initargs=(ctx,)) as pool:
         yield from pool.map(_worker_job, jobs)
 
 
-def _warm(ctx: EmitContext, cars: Sequence[Numbered]) -> None:
-    """Fill the caches every worker needs (glyphs, path data, one proof template per language
-    and paper) once, before the workers fork, instead of once in each of them."""
+def _warm(ctx: EmitContext, jobs: Sequence[Job]) -> None:
+    """Fill the caches every worker needs once, before the workers fork, instead of once in
+    each of them: glyphs, path data and one proof template per language and paper, and the
+    laser order of a full sheet (the constant layers of every full sheet are solved once)."""
+    cars = [n for _, chunk, _ in jobs for n in chunk]
     seen = set()
     for n in cars:
         variant = (proof_language(n), letter_paper(n))
@@ -159,6 +161,11 @@ def _warm(ctx: EmitContext, cars: Sequence[Numbered]) -> None:
         svg = plaque_svg(plaque, ctx.template)
         if ctx.proofs:
             render_proof(plaque, n, ctx.batch_id, sha256_bytes(svg), ctx.created, ctx.proof_writer)
+    t = ctx.template
+    _, chunk, sheet_file = jobs[0]
+    plaques = [ctx.composer.compose(n.vin, n.number, n.total) for n in chunk]
+    sheet = Sheet(0, t.bed.width, t.bed.height, fill(plaques, t.bed), sheet_file)
+    sheet_estimate(laser_run(sheet), ctx.params)
 
 
 def layer_table(template: Template) -> list[tuple[str, str, str]]:
