@@ -86,16 +86,53 @@ def register_fonts() -> None:
     pdfmetrics.registerFont(bold)
     # Both faces come from DejaVu; only characters in both count as drawable.
     _cmap = {c: g for c, g in regular.face.charToGlyph.items() if c in bold.face.charToGlyph}
+    _init_fast_clean(_cmap)
 
 
 _WS = re.compile(r"\s+")
 _BAD_CATEGORIES = frozenset({"Cc", "Cs", "Co", "Cn", "Zl", "Zp"})
 
 
+# Characters clean_text keeps as they are in any context: the font draws them, they are not
+# whitespace, format, control or private-use characters, NFC leaves them alone and no two of
+# them compose (all are starters with NFC_Quick_Check=Yes and no composition partner in the
+# set; tests/test_jobsheet_fast.py checks every pair). Printable ASCII (minus the space, which
+# is handled apart), Latin-1 letters and signs, and the punctuation our own labels use.
+_SAFE_CANDIDATES = (
+    [chr(c) for c in range(0x21, 0x7F)]
+    + [chr(c) for c in range(0xA1, 0x100) if c != 0xAD]
+    + list("\u2010\u2011\u2012\u2013\u2014\u2015\u2018\u2019\u201a\u201c\u201d\u201e"
+           "\u2020\u2021\u2022\u2026\u2030\u2039\u203a\u20ac\u2122\u2190\u2191\u2192\u2193")
+)
+_SAFE: frozenset[str] = frozenset()
+_ASCII_OK = False  # every printable ASCII character is drawable: the str.isascii() fast path
+
+
+def _init_fast_clean(cmap: dict[int, int]) -> None:
+    global _SAFE, _ASCII_OK
+    _SAFE = frozenset(
+        ch for ch in _SAFE_CANDIDATES
+        if ord(ch) in cmap and unicodedata.category(ch) not in _BAD_CATEGORIES | {"Cf", "Zs"}
+        and unicodedata.combining(ch) == 0 and unicodedata.normalize("NFC", ch) == ch
+        and not _WS.match(ch))
+    _ASCII_OK = 0x20 in cmap and all(chr(c) in _SAFE for c in range(0x21, 0x7F))
+
+
 def clean_text(text: Any) -> str:
     """Make any cell value safe to draw: NFC, whitespace collapsed, invisible
     format characters dropped, anything the font cannot draw (or the PDF's
-    ToUnicode map cannot encode: characters beyond U+FFFF) -> U+FFFD."""
+    ToUnicode map cannot encode: characters beyond U+FFFF) -> U+FFFD.
+
+    Text made only of characters that need none of that (plain ASCII VINs and file
+    names, Latin-1 names) takes a fast path with the very same result."""
+    if type(text) is str:
+        if not _ASCII_OK:
+            register_fonts()
+        if text.isascii():
+            if text.isprintable() and _ASCII_OK:  # printable ASCII: only spaces to collapse
+                return _WS.sub(" ", text).strip() if "  " in text else text.strip()
+        elif _SAFE.issuperset(text.replace(" ", "")):
+            return _WS.sub(" ", text).strip() if "  " in text else text.strip()
     if isinstance(text, str) and len(text) <= 200:
         return _clean_cached(text)  # labels repeat on every proof
     return _clean(text)
@@ -147,15 +184,22 @@ def fit_text(text: str, font: str, size: float, max_width: float,
     return text[:lo].rstrip() + ell, new_size
 
 
-@lru_cache(maxsize=4096)
 def visual(text: str) -> str:
     """Right-to-left runs (Hebrew, Arabic) in the left-to-right order a PDF draws glyphs.
 
     reportlab draws characters in string order and does not shape: Hebrew would
     come out mirrored and Arabic unjoined. Arabic letters become their joined
     presentation forms (arabic-reshaper), then the Unicode bidi algorithm
-    (python-bidi) gives the visual order. Left-to-right text is returned as is.
+    (python-bidi) gives the visual order. Left-to-right text is returned as is
+    (ASCII at once: no ASCII character is right-to-left).
     """
+    if text.isascii():
+        return text
+    return _visual(text)
+
+
+@lru_cache(maxsize=4096)
+def _visual(text: str) -> str:
     kinds = {unicodedata.bidirectional(ch) for ch in text}
     if not kinds & {"R", "AL"}:
         return text
