@@ -12,11 +12,12 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from io import BytesIO
+from typing import Any
 
 from reportlab.lib.colors import Color, HexColor
-from reportlab.lib.rl_accel import fp_str
+from reportlab.lib.rl_accel import escapePDF, fp_str
 from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfgen.canvas import Canvas
+from reportlab.pdfgen.canvas import PATH_OPS, Canvas
 
 from .pdfkit import (A4, FONT, FONT_BOLD, GREY_TEXT, INK, MM, binary_streams, clean_text,
                      draw_plaque, draw_text, fit_text, register_fonts, visual)
@@ -28,6 +29,7 @@ PAGE = (A4[1], A4[0])  # A4 landscape, 841.89 x 595.28 pt
 MARGIN = 12 * MM
 ROWS_PER_PAGE = 48
 LINE = Color(0.7, 0.7, 0.72)
+POCKET = Color(0.2, 0.35, 0.75)  # the dashed pocket outlines on the sheet maps
 
 
 @dataclass(frozen=True)
@@ -59,55 +61,117 @@ class _Strings:
     reportlab builds a text object, measures the string and splits it into font subsets
     character by character for every call; the plaque list has ~58,000 cells. For the
     embedded TrueType faces this writes the identical operators
-    (``BT 1 0 0 1 x y Tm /F1+0 8 Tf 9.6 TL (...) Tj T* ET``) directly: characters the
-    document has already assigned a code in subset 0 (always true for ASCII, reportlab's
-    ``asciiReadable`` layout) are encoded by a dict lookup, anything else goes through
-    reportlab's own ``splitString``; standard fonts or a top-down canvas use ``drawString``.
-    One instance per canvas (the subset names and codes are per document).
+    (``BT 1 0 0 1 x y Tm /F1+0 8 Tf 9.6 TL (...) Tj T* ET``) directly: printable ASCII is
+    its own code in subset 0 (reportlab's ``asciiReadable`` layout), other characters the
+    document has already assigned a code in subset 0 are encoded by a dict lookup, anything
+    else goes through reportlab's own ``splitString``; standard fonts or a top-down canvas
+    use ``drawString``. One instance per canvas (subset names and codes are per document).
+    ``exact=True`` always calls ``drawString`` (the reference the tests compare bytes with).
     """
 
-    def __init__(self, canv: Canvas) -> None:
+    def __init__(self, canv: Canvas, exact: bool = False) -> None:
         self.c = canv
+        self.exact = exact
+        self._fonts: dict[str, Any] = {}
         self._names: dict[tuple[str, int], str] = {}
         self._xy: dict[tuple[float, float], str] = {}
+        self._tf: dict[tuple[str, float, float], str] = {}
+
+    def place_form(self, form: str, scale: float, x: float, y: float) -> None:
+        """``saveState(); transform(scale, 0, 0, scale, x, y); doForm(form); restoreState()``."""
+        c = self.c
+        if self.exact:
+            c.saveState()
+            c.transform(scale, 0, 0, scale, x, y)
+            c.doForm(form)
+            c.restoreState()
+            return
+        code = c._code
+        code.append("q")
+        code.append(f"{fp_str(scale, 0, 0, scale, x, y)} cm")
+        c.doForm(form)
+        code.append("Q")
+
+    def pocket(self, colour: Color, width: float, x: float, y: float, w: float, h: float) -> None:
+        """The dashed pocket outline: ``setStrokeColor(colour); setLineWidth(width);
+        setDash(2, 1.5); rect(x, y, w, h, stroke=1, fill=0); setDash()``."""
+        c = self.c
+        if self.exact or c._extgstate.getValue("CA") != 1 or getattr(colour, "alpha", 1) != 1:
+            c.setStrokeColor(colour)
+            c.setLineWidth(width)
+            c.setDash(2, 1.5)
+            c.rect(x, y, w, h, stroke=1, fill=0)
+            c.setDash()
+            return
+        code = c._code
+        code.append(f"{fp_str(colour.red, colour.green, colour.blue)} RG")
+        code.append(f"{fp_str(width)} w")
+        code.append("[2 1.5] 0 d")
+        code.append(f"n {fp_str(x, y, w, h)} re {PATH_OPS[1, 0, c._fillMode]}")
+        code.append("[] 0 d")
+        c._strokeColorObj = colour
+        c._lineWidth = width
+
+    def fill(self, colour: Color) -> None:
+        """``setFillColor(colour)`` for an opaque RGB colour."""
+        c = self.c
+        if self.exact or c._extgstate.getValue("ca") != 1 or getattr(colour, "alpha", 1) != 1:
+            c.setFillColor(colour)
+            return
+        c._code.append(f"{fp_str(colour.red, colour.green, colour.blue)} rg")
+        c._fillColorObj = colour
 
     def draw(self, x: float, y: float, text: str) -> None:
         """Draw ``text`` at (x, y) pt in the canvas's current font, like ``drawString``."""
         c = self.c
-        font = pdfmetrics.getFont(c._fontname)
-        if not getattr(font, "_dynamicFont", 0) or not c.bottomup or not isinstance(text, str):
+        fontname = c._fontname
+        font = self._fonts.get(fontname)
+        if font is None:
+            font = self._fonts[fontname] = pdfmetrics.getFont(fontname)
+        if self.exact or not c.bottomup or type(text) is not str or not font._dynamicFont:
             c.drawString(x, y, text)
             return
+        if not text:
+            c._code.append(f"BT 1 0 0 1 {fp_str(x, y)} Tm  T* ET")
+            return
         doc = c._doc
-        state = font.state.get(doc)
-        try:
-            if state is None:
-                raise KeyError
-            codes = state.assignments
-            chunks = [(0, bytes([codes[o] for o in map(ord, text)]))]
-        except (KeyError, ValueError):  # a new character, another subset, or NBSP (-> 32)
-            chunks = font.splitString(text, doc)
-        xy = self._xy.get((x, y))
+        if text.isascii() and text.isprintable() and font._asciiReadable:
+            chunks = [(0, text.encode("ascii"))]
+        else:
+            state = font.state.get(doc)
+            try:
+                if state is None:
+                    raise KeyError
+                codes = state.assignments
+                chunks = [(0, bytes([codes[o] for o in map(ord, text)]))]
+            except (KeyError, ValueError):  # a new character, another subset, or NBSP (-> 32)
+                chunks = font.splitString(text, doc)
+        key = (x, y)
+        xy = self._xy.get(key)
         if xy is None:
             if len(self._xy) > 4096:
                 self._xy.clear()
-            xy = self._xy[(x, y)] = fp_str(x, y)
-        if not text:
-            chunks = []
+            xy = self._xy[key] = fp_str(x, y)
+        tfkey = (fontname, c._fontsize, c._leading)
+        tf = self._tf.get(tfkey)
+        if tf is None:
+            tf = self._tf[tfkey] = f"{fp_str(c._fontsize)} Tf {fp_str(c._leading)} TL"
+        if len(chunks) == 1 and chunks[0][0] == 0:
+            name = self._names.get((fontname, 0))
+            if name is None:
+                name = self._names[(fontname, 0)] = font.getSubsetInternalName(0, doc)
+            c._code.append(f"BT 1 0 0 1 {xy} Tm {name} {tf} ({escapePDF(chunks[0][1])}) Tj T* ET")
+            return
         parts = []
-        tmpl = None
         cur = -1
         for subset, t in chunks:
             if subset != cur:
-                key = (font.fontName, subset)
-                name = self._names.get(key)
+                name = self._names.get((fontname, subset))
                 if name is None:
-                    name = self._names[key] = font.getSubsetInternalName(subset, doc)
-                if tmpl is None:
-                    tmpl = f"{fp_str(c._fontsize)} Tf {fp_str(c._leading)} TL"
-                parts.append(f"{name} {tmpl}")
+                    name = self._names[(fontname, subset)] = font.getSubsetInternalName(subset, doc)
+                parts.append(f"{name} {tf}")
                 cur = subset
-            parts.append(f"({c._escape(t)}) Tj")
+            parts.append(f"({escapePDF(t)}) Tj")
         c._code.append(f"BT 1 0 0 1 {xy} Tm {' '.join(parts)} T* ET")
 
 
@@ -141,8 +205,11 @@ FORMAT_HOWTO = {
 }
 
 
-def render_jobsheet(info: JobSheetInfo) -> bytes:
-    """The job sheet PDF for one batch."""
+def render_jobsheet(info: JobSheetInfo, *, exact: bool = False) -> bytes:
+    """The job sheet PDF for one batch.
+
+    ``exact=True`` draws every cell through reportlab's own canvas calls (slower); the
+    default writes the same operators directly; both give the same bytes (tested)."""
     register_fonts()
     with binary_streams():
         buf = BytesIO()
@@ -152,7 +219,7 @@ def render_jobsheet(info: JobSheetInfo) -> bytes:
         c.setAuthor("plaquegen")
         c.setCreator("plaquegen")
         total = jobsheet_page_count(len(info.plaques), len(info.sheets))
-        out = _Strings(c)
+        out = _Strings(c, exact)
         page = 1
         _overview(c, info)
         _footer(c, info, page, total)
@@ -300,6 +367,7 @@ def _sheet_page(c: Canvas, info: JobSheetInfo, sheet: Sheet, out: _Strings) -> N
     ys = sorted({s.y for s in sheet.slots})
     pitch = min((b - a for a, b in zip(ys, ys[1:])), default=sheet.bed_h)
     shared, form = _shared_form(c, placed, k)
+    tag_widths: dict[tuple[str, float], float] = {}
     for slot in sheet.slots:
         pw = slot.plaque.width if slot.plaque is not None else info.plate_w
         ph = slot.plaque.height if slot.plaque is not None else info.plate_h
@@ -308,17 +376,10 @@ def _sheet_page(c: Canvas, info: JobSheetInfo, sheet: Sheet, out: _Strings) -> N
         w, h = pw * k, ph * k
         if slot.plaque is not None:
             if form:
-                c.saveState()
-                c.transform(k / MM, 0, 0, k / MM, x, y_top - h)
-                c.doForm(form)
-                c.restoreState()
+                out.place_form(form, k / MM, x, y_top - h)
             draw_plaque(c, slot.plaque, x, y_top, k / MM, cut_width_pt=0.25, plate=not form,
                         skip=shared)
-        c.setStrokeColor(Color(0.2, 0.35, 0.75))
-        c.setLineWidth(0.6)
-        c.setDash(2, 1.5)
-        c.rect(x - 0.6, y_top - h - 0.6, w + 1.2, h + 1.2, stroke=1, fill=0)
-        c.setDash()
+        out.pocket(POCKET, 0.6, x - 0.6, y_top - h - 0.6, w + 1.2, h + 1.2)
         gap = (pitch - ph) * k
         size = max(4.5, min(7.5, gap * 0.75, w / 14))
         tag = f"#{slot.index}"
@@ -326,7 +387,10 @@ def _sheet_page(c: Canvas, info: JobSheetInfo, sheet: Sheet, out: _Strings) -> N
             text = f"{slot.plaque.label}  \u00b7  {slot.plaque.vin[-7:]}"
         else:
             text = "(empty)"
-        tag_w = pdfmetrics.stringWidth(tag, FONT_BOLD, size) + size * 0.6
+        tw = tag_widths.get((tag, size))
+        if tw is None:
+            tw = tag_widths[(tag, size)] = pdfmetrics.stringWidth(tag, FONT_BOLD, size)
+        tag_w = tw + size * 0.6
         s, size2 = fit_text(clean_text(text), FONT, size, w - tag_w, min_size=3.5)
         if gap >= size * 1.15:
             ty, tx = y_top - h - size - 1, x
@@ -334,7 +398,7 @@ def _sheet_page(c: Canvas, info: JobSheetInfo, sheet: Sheet, out: _Strings) -> N
             c.setFillColor(Color(1, 1, 1, alpha=0.85))
             c.rect(x, y_top - h, w, size + 2, stroke=0, fill=1)
             ty, tx = y_top - h + 1.5, x + 1
-        c.setFillColor(INK)
+        out.fill(INK)
         c.setFont(FONT_BOLD, size)
         out.draw(tx, ty, tag)
         c.setFont(FONT, size2)
