@@ -121,6 +121,29 @@ class _Strings:
         c._code.append(f"{fp_str(colour.red, colour.green, colour.blue)} rg")
         c._fillColorObj = colour
 
+    def row(self, y: float, cells: list[tuple[float, str]]) -> None:
+        """``draw(x, y, text)`` for each (x, text) of one table row, in the current font."""
+        c = self.c
+        font = self._fonts.get(c._fontname)
+        if (self.exact or font is None or not font._dynamicFont or not font._asciiReadable
+                or not c.bottomup):
+            for x, text in cells:
+                self.draw(x, y, text)
+            return
+        name = self._names.get((c._fontname, 0))
+        tf = self._tf.get((c._fontname, c._fontsize, c._leading))
+        xys = self._xy
+        code = c._code
+        for x, text in cells:
+            xy = xys.get((x, y))
+            if (name is None or tf is None or xy is None or type(text) is not str or not text
+                    or not text.isascii() or not text.isprintable()):
+                self.draw(x, y, text)  # fills the caches the next cells use
+                name = self._names.get((c._fontname, 0))
+                tf = self._tf.get((c._fontname, c._fontsize, c._leading))
+                continue
+            code.append(f"BT 1 0 0 1 {xy} Tm {name} {tf} ({escapePDF(text.encode('ascii'))}) Tj T* ET")
+
     def draw(self, x: float, y: float, text: str) -> None:
         """Draw ``text`` at (x, y) pt in the canvas's current font, like ``drawString``."""
         c = self.c
@@ -462,18 +485,21 @@ def _list_page(c: Canvas, info: JobSheetInfo, i: int, n_pages: int,
     c.setFont(FONT, size)
     lead = 9.8
     shade = Color(0.94, 0.95, 0.97)
+    font = pdfmetrics.getFont(FONT)
+    xs = [(left + off * MM, w * MM - 4) for _title, off, w in cols]  # (x, room) pt
     for r, (label, vin, order_id, svg, pdf) in enumerate(rows):
         n = i * ROWS_PER_PAGE + r + 1
         if r % 2 == 1:
-            c.setFillColor(shade)
+            out.fill(shade)
             c.rect(left - 2, y - 2.6, right - left + 4, lead, stroke=0, fill=1)
-            c.setFillColor(INK)
+            out.fill(INK)
         ss = where.get(vin)
         cells = (str(n), label, vin, order_id, f"{ss[0]:02d} / {ss[1]}" if ss else "\u2014", svg, pdf)
-        for (title, off, w), value in zip(cols, cells):
+        line = []
+        for (x, wmax), value in zip(xs, cells):
             s = visual(clean_text(value))
-            wmax = w * MM - 4
-            if pdfmetrics.stringWidth(s, FONT, size) > wmax:
+            if font.stringWidth(s, size) > wmax:  # what pdfmetrics.stringWidth computes
                 s, _ = fit_text(s, FONT, size, wmax, min_size=size)
-            out.draw(left + off * MM, y, s)
+            line.append((x, s))
+        out.row(y, line)
         y -= lead
