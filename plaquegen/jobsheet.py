@@ -17,10 +17,11 @@ from typing import Any
 from reportlab.lib.colors import Color, HexColor
 from reportlab.lib.rl_accel import escapePDF, fp_str
 from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.pdfdoc import PDFDictionary, PDFFormXObject
 from reportlab.pdfgen.canvas import PATH_OPS, Canvas
 
 from .pdfkit import (A4, FONT, FONT_BOLD, GREY_TEXT, INK, MM, binary_streams, clean_text,
-                     draw_plaque, draw_text, fit_text, register_fonts, visual)
+                     draw_plaque, draw_text, fit_text, plaque_ops, register_fonts, visual)
 from .sheets import Sheet
 
 __all__ = ["JobSheetInfo", "jobsheet_page_count", "render_jobsheet", "PAGE", "MARGIN", "ROWS_PER_PAGE", "LINE", "FOLDERS"]
@@ -76,6 +77,8 @@ class _Strings:
         self._names: dict[tuple[str, int], str] = {}
         self._xy: dict[tuple[float, float], str] = {}
         self._tf: dict[tuple[str, float, float], str] = {}
+        self.forms: dict[tuple, str] = {}  # the sheet maps' shared forms (see _shared_form)
+        self.paths = _PathForms(canv)
 
     def place_form(self, form: str, scale: float, x: float, y: float) -> None:
         """``saveState(); transform(scale, 0, 0, scale, x, y); doForm(form); restoreState()``."""
@@ -196,6 +199,51 @@ class _Strings:
                 cur = subset
             parts.append(f"({escapePDF(t)}) Tj")
         c._code.append(f"BT 1 0 0 1 {xy} Tm {' '.join(parts)} T* ET")
+
+
+class _PathForms:
+    """The plaques' own paths (their numbers) on the sheet maps as form XObjects, one per
+    distinct path and document.
+
+    Every pocket's number is made of a few digit shapes at a few places; as forms, each
+    distinct path is written and compressed once and a pocket adds ``/FormXob.jsN Do`` per
+    path: the sheet pages' content shrinks ~10x (most of the document's compression time).
+    A form paints with the graphics state (colour, line width) and the matrix current at
+    ``Do``, so the page looks the same (pdftoppm renders it pixel-identical).
+    """
+
+    def __init__(self, canv: Canvas) -> None:
+        self.c = canv
+        self._names: dict[tuple[str, str], tuple[str, str]] = {}
+        self._on_page: set[str] = set()
+        self._resources = PDFDictionary({})  # a path needs no resources
+
+    def new_page(self) -> None:
+        """Start a page: its /XObject resources list each form it uses once."""
+        self._on_page = set()
+
+    def __call__(self, path: Any, code: str, op: str) -> str:
+        hit = self._names.get((code, op))
+        if hit is None:
+            hit = self._names[(code, op)] = self._define(path, code, op)
+        name, do = hit
+        if name not in self._on_page:
+            self._on_page.add(name)
+            self.c._formsinuse.append(name)  # what canvas.doForm records
+        return do
+
+    def _define(self, path: Any, code: str, op: str) -> tuple[str, str]:
+        xs = [v for seg in path.segs for v in seg[1::2]] or [0.0]
+        ys = [v for seg in path.segs for v in seg[2::2]] or [0.0]
+        margin = 2.0  # mm, wider than any line drawn on the maps
+        name = f"js{len(self._names)}"
+        form = PDFFormXObject(min(xs) - margin, min(ys) - margin, max(xs) + margin,
+                              max(ys) + margin)
+        form.compression = self.c._pageCompression
+        form.Resources = self._resources
+        form.setStreamList([code, op])  # the operators the page would hold inline
+        self.c._doc.addForm(name, form)
+        return name, f"/{self.c._doc.getXObjectName(name)} Do"
 
 
 def jobsheet_page_count(n_plaques: int, n_sheets: int) -> int:
@@ -389,7 +437,8 @@ def _sheet_page(c: Canvas, info: JobSheetInfo, sheet: Sheet, out: _Strings) -> N
     # Label space below a pocket: the gap to the next row (or the bed edge).
     ys = sorted({s.y for s in sheet.slots})
     pitch = min((b - a for a, b in zip(ys, ys[1:])), default=sheet.bed_h)
-    shared, form = _shared_form(c, placed, k)
+    shared, form = _shared_form(c, placed, k, out.forms)
+    out.paths.new_page()
     tag_widths: dict[tuple[str, float], float] = {}
     for slot in sheet.slots:
         pw = slot.plaque.width if slot.plaque is not None else info.plate_w
@@ -400,8 +449,12 @@ def _sheet_page(c: Canvas, info: JobSheetInfo, sheet: Sheet, out: _Strings) -> N
         if slot.plaque is not None:
             if form:
                 out.place_form(form, k / MM, x, y_top - h)
-            draw_plaque(c, slot.plaque, x, y_top, k / MM, cut_width_pt=0.25, plate=not form,
-                        skip=shared)
+            if form:
+                c._code.extend(plaque_ops(slot.plaque, x, y_top, k / MM, cut_width_pt=0.25,
+                                          plate=False, skip=shared, paint=out.paths))
+            else:
+                draw_plaque(c, slot.plaque, x, y_top, k / MM, cut_width_pt=0.25, plate=True,
+                            skip=shared)
         out.pocket(POCKET, 0.6, x - 0.6, y_top - h - 0.6, w + 1.2, h + 1.2)
         gap = (pitch - ph) * k
         size = max(4.5, min(7.5, gap * 0.75, w / 14))
@@ -428,12 +481,16 @@ def _sheet_page(c: Canvas, info: JobSheetInfo, sheet: Sheet, out: _Strings) -> N
         out.draw(tx + tag_w, ty, s)
 
 
-def _shared_form(c: Canvas, slots, k: float) -> tuple[frozenset[int], str]:
+def _shared_form(c: Canvas, slots, k: float,
+                 done: dict[tuple, str] | None = None) -> tuple[frozenset[int], str]:
     """Draw what every plaque on the sheet shares (plate, artwork, outline) once.
 
     The composer hands every plaque the same Path objects for the constant
     artwork, so a sheet page draws them once as a form XObject and each pocket
     adds only its number: a 66-pocket page is ~15x smaller and faster.
+    ``done`` (one dict per document) maps the operators of forms already written to their
+    names: a later sheet with the same artwork and scale reuses the form (the sheets come
+    back from the worker processes as separate copies of equal paths).
     Returns (ids of the shared paths, form name), or (empty, "") if nothing is shared.
     """
     plaques = [s.plaque for s in slots]
@@ -444,13 +501,19 @@ def _shared_form(c: Canvas, slots, k: float) -> tuple[frozenset[int], str]:
     first = plaques[0]
     if not common or any((pl.width, pl.height) != (first.width, first.height) for pl in plaques):
         return frozenset(), ""
-    name = f"shared{first.number}"  # deterministic: the same bytes on every run
     w, h = first.width * MM, first.height * MM
-    c.beginForm(name, -3, -3, w + 3, h + 3)
     own = frozenset(i for i in ids[0] if i not in common)
     # Line widths are given for the page; the form is placed scaled by k/MM.
-    draw_plaque(c, first, 0.0, h, 1.0, cut_width_pt=0.25 * MM / k, skip=own)
+    ops = plaque_ops(first, 0.0, h, 1.0, cut_width_pt=0.25 * MM / k, skip=own)
+    key = (w, h, tuple(ops))  # equal paths give the identical (hash-cached) code strings
+    if done is not None and key in done:
+        return common, done[key]
+    name = f"shared{first.number}"  # deterministic: the same bytes on every run
+    c.beginForm(name, -3, -3, w + 3, h + 3)
+    c._code.extend(ops)  # what draw_plaque writes
     c.endForm()
+    if done is not None:
+        done[key] = name
     return common, name
 
 

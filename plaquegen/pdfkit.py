@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from functools import lru_cache
-from typing import Any
+from typing import Any, Callable
 
 from reportlab import rl_config
 from reportlab.lib.colors import Color
@@ -323,16 +323,22 @@ def _rgb(col: Color, op: str) -> str:
 
 def plaque_ops(plaque: Plaque, x: float, y_top: float, scale: float = 1.0, *,
                plate: bool = True, cut: bool = True, score_width_mm: float = SCORE_WIDTH_MM,
-               cut_width_pt: float = CUT_WIDTH_PT, skip: frozenset[int] = frozenset()) -> list[str]:
+               cut_width_pt: float = CUT_WIDTH_PT, skip: frozenset[int] = frozenset(),
+               paint: Callable[[Path, str, str], str] | None = None) -> list[str]:
     """The PDF content operators that draw ``plaque`` with its top-left corner at PDF point
     (x, y_top), ``scale`` x actual size; see :func:`draw_plaque`.
 
     Each path is one operator string from :func:`path_code` (the cached object itself,
     so equal paths give the identical string), followed by its painting operator.
     The operators are exactly those reportlab's canvas writes for the same calls.
+    ``paint(path, code, op)``, if given, returns the one operator that replaces each
+    (path code, painting operator) pair of the layers (the job sheet draws a form XObject
+    instead); ``op`` is "f", "f*" or "S", in the plaque's own mm coordinates.
     """
     k = scale * MM
     ops = ["q", f"{fp_str(k, 0, 0, -k, x, y_top)} cm", "1 j", "1 J"]
+    if paint is not None:
+        return _painted_ops(plaque, k, ops, plate, cut, score_width_mm, cut_width_pt, skip, paint)
     add = ops.append
     if plate:
         add(_rgb(PLATE_FILL, "rg"))
@@ -366,6 +372,44 @@ def plaque_ops(plaque: Plaque, x: float, y_top: float, scale: float = 1.0, *,
         add(f"{fp_str(cut_width_pt / k)} w")
         add(path_code(plate_path(plaque)))
         add("S")
+    add("Q")
+    return ops
+
+
+def _painted_ops(plaque: Plaque, k: float, ops: list[str], plate: bool, cut: bool,
+                 score_width_mm: float, cut_width_pt: float, skip: frozenset[int],
+                 paint: Callable[[Path, str, str], str]) -> list[str]:
+    """plaque_ops after its header with each path painted through ``paint``; the state
+    operators are the same."""
+    add = ops.append
+    if plate:
+        add(_rgb(PLATE_FILL, "rg"))
+        pp = plate_path(plaque)
+        add(paint(pp, path_code(pp), "f"))
+    for layer in plaque.layers:
+        name = layer.name
+        if name == "engrave":
+            add("0 0 0 rg")
+            for p in layer.paths:
+                if id(p) not in skip:
+                    add(paint(p, path_code(p), "f*" if p.fill_rule == "evenodd" else "f"))
+        elif name == "score":
+            add("0 0 0 RG")
+            add(f"{fp_str(score_width_mm)} w")
+            for p in layer.paths:
+                if id(p) not in skip:
+                    add(paint(p, path_code(p), "S"))
+        elif name == "cut" and cut:
+            add(_rgb(CUT_RED, "RG"))
+            add(f"{fp_str(cut_width_pt / k)} w")
+            for p in layer.paths:
+                if id(p) not in skip:
+                    add(paint(p, path_code(p), "S"))
+    if plate and (plaque.layer("cut") is None or not cut):
+        add(_rgb(PLATE_EDGE, "RG"))
+        add(f"{fp_str(cut_width_pt / k)} w")
+        pp = plate_path(plaque)
+        add(paint(pp, path_code(pp), "S"))
     add("Q")
     return ops
 
