@@ -78,6 +78,7 @@ class _Strings:
         self._xy: dict[tuple[float, float], str] = {}
         self._tf: dict[tuple[str, float, float], str] = {}
         self.forms: dict[tuple, str] = {}  # the sheet maps' shared forms (see _shared_form)
+        self._const: dict[Any, Any] = {}  # colour / line width operators
         self.paths = _PathForms(canv)
 
     def place_form(self, form: str, scale: float, x: float, y: float) -> None:
@@ -107,8 +108,11 @@ class _Strings:
             c.setDash()
             return
         code = c._code
-        code.append(f"{fp_str(colour.red, colour.green, colour.blue)} RG")
-        code.append(f"{fp_str(width)} w")
+        head = self._const.get((colour, width))
+        if head is None:
+            head = self._const[(colour, width)] = (
+                f"{fp_str(colour.red, colour.green, colour.blue)} RG", f"{fp_str(width)} w")
+        code.extend(head)
         code.append("[2 1.5] 0 d")
         code.append(f"n {fp_str(x, y, w, h)} re {PATH_OPS[1, 0, c._fillMode]}")
         code.append("[] 0 d")
@@ -121,7 +125,10 @@ class _Strings:
         if self.exact or c._extgstate.getValue("ca") != 1 or getattr(colour, "alpha", 1) != 1:
             c.setFillColor(colour)
             return
-        c._code.append(f"{fp_str(colour.red, colour.green, colour.blue)} rg")
+        op = self._const.get(colour)
+        if op is None:
+            op = self._const[colour] = f"{fp_str(colour.red, colour.green, colour.blue)} rg"
+        c._code.append(op)
         c._fillColorObj = colour
 
     def row(self, y: float, cells: list[tuple[float, str]]) -> None:
@@ -139,6 +146,9 @@ class _Strings:
         code = c._code
         for x, text in cells:
             xy = xys.get((x, y))
+            if xy is not None and text == "" and type(text) is str:
+                code.append(f"BT 1 0 0 1 {xy} Tm  T* ET")  # what drawString writes for ""
+                continue
             if (name is None or tf is None or xy is None or type(text) is not str or not text
                     or not text.isascii() or not text.isprintable()):
                 self.draw(x, y, text)  # fills the caches the next cells use
@@ -158,7 +168,10 @@ class _Strings:
             c.drawString(x, y, text)
             return
         if not text:
-            c._code.append(f"BT 1 0 0 1 {fp_str(x, y)} Tm  T* ET")
+            xy = self._xy.get((x, y))
+            if xy is None:
+                xy = self._xy[(x, y)] = fp_str(x, y)
+            c._code.append(f"BT 1 0 0 1 {xy} Tm  T* ET")
             return
         doc = c._doc
         if text.isascii() and text.isprintable() and font._asciiReadable:
@@ -549,7 +562,10 @@ def _list_page(c: Canvas, info: JobSheetInfo, i: int, n_pages: int,
     lead = 9.8
     shade = Color(0.94, 0.95, 0.97)
     font = pdfmetrics.getFont(FONT)
-    xs = [(left + off * MM, w * MM - 4) for _title, off, w in cols]  # (x, room) pt
+    # (x, room pt, ASCII strings up to this many characters fit whatever they hold)
+    widest = max(font.face.charWidths.get(ch, font.face.defaultWidth) for ch in range(32, 127))
+    xs = [(left + off * MM, w * MM - 4, int((w * MM - 4) / (widest * size / 1000)) - 1)
+          for _title, off, w in cols]
     for r, (label, vin, order_id, svg, pdf) in enumerate(rows):
         n = i * ROWS_PER_PAGE + r + 1
         if r % 2 == 1:
@@ -559,9 +575,9 @@ def _list_page(c: Canvas, info: JobSheetInfo, i: int, n_pages: int,
         ss = where.get(vin)
         cells = (str(n), label, vin, order_id, f"{ss[0]:02d} / {ss[1]}" if ss else "\u2014", svg, pdf)
         line = []
-        for (x, wmax), value in zip(xs, cells):
+        for (x, wmax, fits), value in zip(xs, cells):
             s = visual(clean_text(value))
-            if font.stringWidth(s, size) > wmax:  # what pdfmetrics.stringWidth computes
+            if (len(s) > fits or not s.isascii()) and font.stringWidth(s, size) > wmax:
                 s, _ = fit_text(s, FONT, size, wmax, min_size=size)
             line.append((x, s))
         out.row(y, line)

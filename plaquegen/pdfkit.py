@@ -376,6 +376,16 @@ def plaque_ops(plaque: Plaque, x: float, y_top: float, scale: float = 1.0, *,
     return ops
 
 
+@lru_cache(maxsize=64)
+def _rgb_cached(col: Color, op: str) -> str:
+    return _rgb(col, op)
+
+
+@lru_cache(maxsize=256)
+def _width_op(width: float) -> str:
+    return f"{fp_str(width)} w"
+
+
 def _painted_ops(plaque: Plaque, k: float, ops: list[str], plate: bool, cut: bool,
                  score_width_mm: float, cut_width_pt: float, skip: frozenset[int],
                  paint: Callable[[Path, str, str], str]) -> list[str]:
@@ -383,7 +393,7 @@ def _painted_ops(plaque: Plaque, k: float, ops: list[str], plate: bool, cut: boo
     operators are the same."""
     add = ops.append
     if plate:
-        add(_rgb(PLATE_FILL, "rg"))
+        add(_rgb_cached(PLATE_FILL, "rg"))
         pp = plate_path(plaque)
         add(paint(pp, path_code(pp), "f"))
     for layer in plaque.layers:
@@ -395,19 +405,19 @@ def _painted_ops(plaque: Plaque, k: float, ops: list[str], plate: bool, cut: boo
                     add(paint(p, path_code(p), "f*" if p.fill_rule == "evenodd" else "f"))
         elif name == "score":
             add("0 0 0 RG")
-            add(f"{fp_str(score_width_mm)} w")
+            add(_width_op(score_width_mm))
             for p in layer.paths:
                 if id(p) not in skip:
                     add(paint(p, path_code(p), "S"))
         elif name == "cut" and cut:
-            add(_rgb(CUT_RED, "RG"))
-            add(f"{fp_str(cut_width_pt / k)} w")
+            add(_rgb_cached(CUT_RED, "RG"))
+            add(_width_op(cut_width_pt / k))
             for p in layer.paths:
                 if id(p) not in skip:
                     add(paint(p, path_code(p), "S"))
     if plate and (plaque.layer("cut") is None or not cut):
-        add(_rgb(PLATE_EDGE, "RG"))
-        add(f"{fp_str(cut_width_pt / k)} w")
+        add(_rgb_cached(PLATE_EDGE, "RG"))
+        add(_width_op(cut_width_pt / k))
         pp = plate_path(plaque)
         add(paint(pp, path_code(pp), "S"))
     add("Q")
