@@ -10,9 +10,9 @@ A4 landscape throughout; deterministic bytes (reportlab ``invariant=1``).
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from io import BytesIO
-from typing import Any
+from typing import Any, Sequence
 
 from reportlab.lib.colors import Color, HexColor
 from reportlab.lib.rl_accel import escapePDF, fp_str
@@ -24,7 +24,7 @@ from .pdfkit import (A4, FONT, FONT_BOLD, GREY_TEXT, INK, MM, binary_streams, cl
                      draw_plaque, draw_text, fit_text, plaque_ops, register_fonts, visual)
 from .sheets import Sheet
 
-__all__ = ["JobSheetInfo", "jobsheet_page_count", "render_jobsheet", "PAGE", "MARGIN", "ROWS_PER_PAGE", "LINE", "FOLDERS"]
+__all__ = ["JobSheetInfo", "JobSheetWriter", "jobsheet_page_count", "render_jobsheet", "PAGE", "MARGIN", "ROWS_PER_PAGE", "LINE", "FOLDERS"]
 
 PAGE = (A4[1], A4[0])  # A4 landscape, 841.89 x 595.28 pt
 MARGIN = 12 * MM
@@ -294,38 +294,96 @@ def render_jobsheet(info: JobSheetInfo, *, exact: bool = False) -> bytes:
 
     ``exact=True`` draws every cell through reportlab's own canvas calls (slower); the
     default writes the same operators directly; both give the same bytes (tested)."""
-    register_fonts()
-    with binary_streams():
-        buf = BytesIO()
-        c = Canvas(buf, pagesize=PAGE, invariant=1, pageCompression=1)
-        c.setTitle(clean_text(f"Engraving job {info.batch_id}"))
-        c.setSubject(f"plaquegen job sheet; plaques={len(info.plaques)}; sheets={len(info.sheets)}")
-        c.setAuthor("plaquegen")
-        c.setCreator("plaquegen")
-        total = jobsheet_page_count(len(info.plaques), len(info.sheets))
-        out = _Strings(c, exact)
-        page = 1
-        _overview(c, info)
-        _footer(c, info, page, total)
-        c.showPage()
-        where = {}
-        for sheet in info.sheets:
-            for slot in sheet.slots:
-                if slot.plaque is not None:
-                    where[slot.plaque.vin] = (sheet.number, slot.index)
-        for sheet in info.sheets:
-            page += 1
-            _sheet_page(c, info, sheet, out)
-            _footer(c, info, page, total)
+    n_slots = sum(1 for s in info.sheets for sl in s.slots if sl.plaque is not None)
+    writer = JobSheetWriter(info, len(info.plaques), len(info.sheets),
+                            totals=(n_slots, info.machine_s), exact=exact)
+    for sheet in info.sheets:
+        writer.add_sheet(sheet)
+    return writer.finish(info.plaques, info.machine_s)
+
+
+class JobSheetWriter:
+    """The job sheet drawn page by page while the batch is made: the overview at once, each
+    sheet map when its sheet comes back from a worker, the plaque list and the totals at
+    :meth:`finish`.
+
+    ``info`` gives everything known before the plaques are made (batch id, date, plate,
+    material, layers, rejects, orders read, notes, formats); its ``plaques``, ``sheets`` and
+    ``machine_s`` are not read: the sheets come through :meth:`add_sheet` (in page order),
+    the plaque rows and the machine time through :meth:`finish`. ``n_plaques`` and
+    ``n_sheets`` are the promised counts (they fix the page numbers in every footer).
+    The overview's two values that depend on the made sheets (plaques placed, machine time)
+    are drawn at :meth:`finish` into a form XObject the overview page already shows, at the
+    same place in the same font; ``totals=(plaques placed, machine s)``, when known up front,
+    draws them inline instead (what :func:`render_jobsheet` does). If the counts given to
+    :meth:`finish` differ from the promise, the whole document is drawn again from what was
+    collected, so the result is always a correct job sheet.
+    Not thread-safe; one writer per document; the bytes are deterministic.
+    """
+
+    def __init__(self, info: JobSheetInfo, n_plaques: int, n_sheets: int, *,
+                 totals: tuple[int, float] | None = None, exact: bool = False) -> None:
+        register_fonts()
+        self.info = info
+        self.n_plaques, self.n_sheets = n_plaques, n_sheets
+        self.exact = exact
+        self._totals = totals
+        self._sheets: list[Sheet] = []
+        self._where: dict[str, tuple[int, int]] = {}
+        self._total_pages = jobsheet_page_count(n_plaques, n_sheets)
+        self._buf = BytesIO()
+        c = self._c = Canvas(self._buf, pagesize=PAGE, invariant=1, pageCompression=1)
+        with binary_streams():
+            c.setTitle(clean_text(f"Engraving job {info.batch_id}"))
+            c.setSubject(f"plaquegen job sheet; plaques={n_plaques}; sheets={n_sheets}")
+            c.setAuthor("plaquegen")
+            c.setCreator("plaquegen")
+            self._out = _Strings(c, exact)
+            self._page = 1
+            _overview(c, info, n_plaques, n_sheets, totals)
+            _footer(c, info, self._page, self._total_pages)
             c.showPage()
-        n_list = max(1, math.ceil(len(info.plaques) / ROWS_PER_PAGE))
-        for i in range(n_list):
-            page += 1
-            _list_page(c, info, i, n_list, where, out)
-            _footer(c, info, page, total)
+
+    def add_sheet(self, sheet: Sheet) -> None:
+        """Draw the map of the next sheet (sheets in page order: as the batch numbers them)."""
+        self._sheets.append(sheet)
+        for slot in sheet.slots:
+            if slot.plaque is not None:
+                self._where[slot.plaque.vin] = (sheet.number, slot.index)
+        if len(self._sheets) > self.n_sheets:
+            return  # more than promised: finish() draws the document again
+        c = self._c
+        with binary_streams():
+            self._page += 1
+            _sheet_page(c, self.info, sheet, self._out)
+            _footer(c, self.info, self._page, self._total_pages)
             c.showPage()
-        c.save()
-        return buf.getvalue()
+
+    def finish(self, plaques: Sequence[tuple[str, str, str, str, str]], machine_s: float) -> bytes:
+        """The plaque list (rows as in :class:`JobSheetInfo`), the totals; the PDF bytes."""
+        plaques = tuple(plaques)
+        if len(plaques) != self.n_plaques or len(self._sheets) != self.n_sheets:
+            info = replace(self.info, plaques=plaques, sheets=tuple(self._sheets),
+                           machine_s=machine_s)
+            return render_jobsheet(info, exact=self.exact)
+        c, info = self._c, replace(self.info, plaques=plaques)
+        with binary_streams():
+            n_list = max(1, math.ceil(len(plaques) / ROWS_PER_PAGE))
+            for i in range(n_list):
+                self._page += 1
+                _list_page(c, info, i, n_list, self._where, self._out)
+                _footer(c, info, self._page, self._total_pages)
+                c.showPage()
+            if self._totals is None:
+                n_slots = sum(1 for s in self._sheets for sl in s.slots if sl.plaque is not None)
+                c.beginForm(_TOTALS, 0, 0, PAGE[0], PAGE[1])
+                _draw_totals(c, n_slots, len(self._sheets), machine_s)
+                c.endForm()
+            c.save()
+        return self._buf.getvalue()
+
+
+_TOTALS = "overviewTotals"  # the form with the overview's values known only at the end
 
 
 def _footer(c: Canvas, info: JobSheetInfo, page: int, total: int) -> None:
@@ -337,7 +395,8 @@ def _footer(c: Canvas, info: JobSheetInfo, page: int, total: int) -> None:
     c.setFillColor(INK)
 
 
-def _overview(c: Canvas, info: JobSheetInfo) -> None:
+def _overview(c: Canvas, info: JobSheetInfo, n_plaques: int, n_sheets: int,
+              totals: tuple[int, float] | None) -> None:
     W, H = PAGE
     left, right = MARGIN, W - MARGIN
     y = H - MARGIN - 8
@@ -349,22 +408,28 @@ def _overview(c: Canvas, info: JobSheetInfo) -> None:
     y -= 26
 
     col2 = left + 60 * MM
-    n_sheets = len(info.sheets)
-    n_slots = sum(1 for s in info.sheets for sl in s.slots if sl.plaque is not None)
     facts = [
         ("Orders read", f"{info.orders_read:,}"),
-        ("Plaques", f"{len(info.plaques):,}"),
+        ("Plaques", f"{n_plaques:,}"),
         ("Refused lines", f"{info.rejects:,}" + ("  \u2192 see rejects.csv" if info.rejects else "")),
-        ("Sheets (bed loads)", f"{n_sheets:,}  ({n_slots:,} plaques placed)"),
+        ("Sheets (bed loads)", None),
         ("Plate size", f"{info.plate_w:g} \u00d7 {info.plate_h:g} mm"),
         ("Material", info.material or "\u2014"),
-        ("Machine time (estimate)", _duration(info.machine_s)),
+        ("Machine time (estimate)", None),
     ]
     for label, value in facts:
         c.setFillColor(GREY_TEXT)
         draw_text(c, left, y, label, FONT, 10, col2 - left - 6)
         c.setFillColor(INK)
-        draw_text(c, col2, y, value, FONT_BOLD, 11, (right - col2) / 2)
+        if value is not None:
+            draw_text(c, col2, y, value, FONT_BOLD, 11, (right - col2) / 2)
+        elif label == "Sheets (bed loads)":
+            if totals is None:
+                c.doForm(_TOTALS)  # both values, drawn at the end (JobSheetWriter.finish)
+            else:
+                _draw_totals(c, totals[0], n_sheets, totals[1], only="sheets")
+        elif totals is not None:
+            _draw_totals(c, totals[0], n_sheets, totals[1], only="time")
         y -= 15
     y -= 10
 
@@ -421,6 +486,21 @@ def _overview(c: Canvas, info: JobSheetInfo) -> None:
                 break
             draw_text(c, left, y, f"\u2022 {note}", FONT, 10, right - left)
             y -= 14
+
+
+def _draw_totals(c: Canvas, n_slots: int, n_sheets: int, machine_s: float,
+                 only: str = "") -> None:
+    """The overview's sheets and machine-time values, where the facts table puts them."""
+    left, right = MARGIN, PAGE[0] - MARGIN
+    col2 = left + 60 * MM
+    y0 = PAGE[1] - MARGIN - 8 - 18 - 26  # the first fact's line
+    if not only:  # in the form: the page's colour at Do is INK already, but say so
+        c.setFillColor(INK)
+    if only in ("", "sheets"):
+        draw_text(c, col2, y0 - 3 * 15, f"{n_sheets:,}  ({n_slots:,} plaques placed)", FONT_BOLD,
+                  11, (right - col2) / 2)
+    if only in ("", "time"):
+        draw_text(c, col2, y0 - 6 * 15, _duration(machine_s), FONT_BOLD, 11, (right - col2) / 2)
 
 
 def _sheet_page(c: Canvas, info: JobSheetInfo, sheet: Sheet, out: _Strings) -> None:
