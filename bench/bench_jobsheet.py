@@ -5,7 +5,7 @@ all of them) to get the real sheets (composed plaques as they come back from the
 processes), then measures the CPU time (time.process_time) of rendering the job sheet:
 render_jobsheet in one go, and the streamed JobSheetWriter split into the part that can
 run while the workers make the plaques (overview + sheet maps) and the part left for the
-end (plaque list, totals, save). Each run is in a fresh process (cold caches, as in a batch).
+end (plaque list, totals, save). Each measurement runs in a fresh process (cold caches).
 """
 from __future__ import annotations
 
@@ -28,16 +28,17 @@ from plaquegen import pdfkit
 from plaquegen.jobsheet import JobSheetWriter, render_jobsheet
 info = pickle.load(open(sys.argv[1], "rb"))
 pdfkit.register_fonts()  # the batch registers the fonts before its workers fork
-t = time.process_time(); pdf = render_jobsheet(info); whole = time.process_time() - t
-head = dataclasses.replace(info, plaques=(), sheets=(), machine_s=0.0)
-t0 = time.process_time()
-w = JobSheetWriter(head, len(info.plaques), len(info.sheets))
-for s in info.sheets:
-    w.add_sheet(s)
-t1 = time.process_time()
-w.finish(info.plaques, info.machine_s)
-t2 = time.process_time()
-print(whole, t1 - t0, t2 - t1, len(pdf))
+if sys.argv[3] == "whole":
+    t = time.process_time(); pdf = render_jobsheet(info); print(time.process_time() - t, len(pdf))
+else:
+    head = dataclasses.replace(info, plaques=(), sheets=(), machine_s=0.0)
+    t0 = time.process_time()
+    w = JobSheetWriter(head, len(info.plaques), len(info.sheets))
+    for s in info.sheets:
+        w.add_sheet(s)
+    t1 = time.process_time()
+    w.finish(info.plaques, info.machine_s)
+    print(t1 - t0, time.process_time() - t1)
 """
 
 
@@ -74,17 +75,19 @@ def main() -> None:
         path = capture(args.n, Path(tmp))
         info = pickle.loads(path.read_bytes())
         runs = []
-        for _ in range(args.runs):
-            out = subprocess.run([sys.executable, "-c", CHILD, str(path), str(ROOT)],
-                                 capture_output=True, text=True, check=True).stdout.split()
-            runs.append(tuple(float(v) for v in out))
+        for _ in range(args.runs):  # each in a fresh process: cold caches, as in a batch
+            row = []
+            for mode in ("whole", "streamed"):
+                out = subprocess.run([sys.executable, "-c", CHILD, str(path), str(ROOT), mode],
+                                     capture_output=True, text=True, check=True).stdout.split()
+                row += [float(v) for v in out]
+            runs.append(row)
     med = [statistics.median(r[i] for r in runs) for i in range(4)]
     print(f"job sheet: {len(info.plaques):,} plaques, {len(info.sheets)} sheets, "
-          f"{med[3] / 1e6:.2f} MB; median of {args.runs} cold runs, CPU s")
+          f"{med[1] / 1e6:.2f} MB; median of {args.runs} cold runs, CPU s")
     print(f"  render_jobsheet          {med[0]:.3f}")
-    print(f"  streamed: during batch   {med[1]:.3f}  (overview + sheet maps, as sheets arrive)")
-    print(f"            at the end     {med[2]:.3f}  (plaque list, totals, save)")
-
+    print(f"  streamed: during batch   {med[2]:.3f}  (overview + sheet maps, as sheets arrive)")
+    print(f"            at the end     {med[3]:.3f}  (plaque list, totals, save)")
 
 if __name__ == "__main__":
     main()
