@@ -79,7 +79,18 @@ class _Strings:
         self._tf: dict[tuple[str, float, float], str] = {}
         self.forms: dict[tuple, str] = {}  # the sheet maps' shared forms (see _shared_form)
         self._const: dict[Any, Any] = {}  # colour / line width operators
+        self._fps: dict[tuple, str] = {}
         self.paths = _PathForms(canv)
+
+    def _fp(self, nums: tuple[float, ...], suffix: str) -> str:
+        """``fp_str(*nums) + suffix``, cached: the sheet maps repeat the same pocket places."""
+        key = (nums, suffix)
+        hit = self._fps.get(key)
+        if hit is None:
+            if len(self._fps) > 65536:
+                self._fps.clear()
+            hit = self._fps[key] = fp_str(*nums) + suffix
+        return hit
 
     def place_form(self, form: str, scale: float, x: float, y: float) -> None:
         """``saveState(); transform(scale, 0, 0, scale, x, y); doForm(form); restoreState()``."""
@@ -92,7 +103,7 @@ class _Strings:
             return
         code = c._code
         code.append("q")
-        code.append(f"{fp_str(scale, 0, 0, scale, x, y)} cm")
+        code.append(self._fp((scale, 0, 0, scale, x, y), " cm"))
         c.doForm(form)
         code.append("Q")
 
@@ -114,7 +125,7 @@ class _Strings:
                 f"{fp_str(colour.red, colour.green, colour.blue)} RG", f"{fp_str(width)} w")
         code.extend(head)
         code.append("[2 1.5] 0 d")
-        code.append(f"n {fp_str(x, y, w, h)} re {PATH_OPS[1, 0, c._fillMode]}")
+        code.append("n " + self._fp((x, y, w, h), f" re {PATH_OPS[1, 0, c._fillMode]}"))
         code.append("[] 0 d")
         c._strokeColorObj = colour
         c._lineWidth = width
