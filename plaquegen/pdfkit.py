@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from functools import lru_cache
-from typing import Any
+from typing import Any, Callable
 
 from reportlab import rl_config
 from reportlab.lib.colors import Color
@@ -86,16 +86,53 @@ def register_fonts() -> None:
     pdfmetrics.registerFont(bold)
     # Both faces come from DejaVu; only characters in both count as drawable.
     _cmap = {c: g for c, g in regular.face.charToGlyph.items() if c in bold.face.charToGlyph}
+    _init_fast_clean(_cmap)
 
 
 _WS = re.compile(r"\s+")
 _BAD_CATEGORIES = frozenset({"Cc", "Cs", "Co", "Cn", "Zl", "Zp"})
 
 
+# Characters clean_text keeps as they are in any context: the font draws them, they are not
+# whitespace, format, control or private-use characters, NFC leaves them alone and no two of
+# them compose (all are starters with NFC_Quick_Check=Yes and no composition partner in the
+# set; tests/test_jobsheet_fast.py checks every pair). Printable ASCII (minus the space, which
+# is handled apart), Latin-1 letters and signs, and the punctuation our own labels use.
+_SAFE_CANDIDATES = (
+    [chr(c) for c in range(0x21, 0x7F)]
+    + [chr(c) for c in range(0xA1, 0x100) if c != 0xAD]
+    + list("\u2010\u2011\u2012\u2013\u2014\u2015\u2018\u2019\u201a\u201c\u201d\u201e"
+           "\u2020\u2021\u2022\u2026\u2030\u2039\u203a\u20ac\u2122\u2190\u2191\u2192\u2193")
+)
+_SAFE: frozenset[str] = frozenset()
+_ASCII_OK = False  # every printable ASCII character is drawable: the str.isascii() fast path
+
+
+def _init_fast_clean(cmap: dict[int, int]) -> None:
+    global _SAFE, _ASCII_OK
+    _SAFE = frozenset(
+        ch for ch in _SAFE_CANDIDATES
+        if ord(ch) in cmap and unicodedata.category(ch) not in _BAD_CATEGORIES | {"Cf", "Zs"}
+        and unicodedata.combining(ch) == 0 and unicodedata.normalize("NFC", ch) == ch
+        and not _WS.match(ch))
+    _ASCII_OK = 0x20 in cmap and all(chr(c) in _SAFE for c in range(0x21, 0x7F))
+
+
 def clean_text(text: Any) -> str:
     """Make any cell value safe to draw: NFC, whitespace collapsed, invisible
     format characters dropped, anything the font cannot draw (or the PDF's
-    ToUnicode map cannot encode: characters beyond U+FFFF) -> U+FFFD."""
+    ToUnicode map cannot encode: characters beyond U+FFFF) -> U+FFFD.
+
+    Text made only of characters that need none of that (plain ASCII VINs and file
+    names, Latin-1 names) takes a fast path with the very same result."""
+    if type(text) is str:
+        if not _ASCII_OK:
+            register_fonts()
+        if text.isascii():
+            if text.isprintable() and _ASCII_OK:  # printable ASCII: only spaces to collapse
+                return _WS.sub(" ", text).strip() if "  " in text else text.strip()
+        elif _SAFE.issuperset(text.replace(" ", "")):
+            return _WS.sub(" ", text).strip() if "  " in text else text.strip()
     if isinstance(text, str) and len(text) <= 200:
         return _clean_cached(text)  # labels repeat on every proof
     return _clean(text)
@@ -147,15 +184,22 @@ def fit_text(text: str, font: str, size: float, max_width: float,
     return text[:lo].rstrip() + ell, new_size
 
 
-@lru_cache(maxsize=4096)
 def visual(text: str) -> str:
     """Right-to-left runs (Hebrew, Arabic) in the left-to-right order a PDF draws glyphs.
 
     reportlab draws characters in string order and does not shape: Hebrew would
     come out mirrored and Arabic unjoined. Arabic letters become their joined
     presentation forms (arabic-reshaper), then the Unicode bidi algorithm
-    (python-bidi) gives the visual order. Left-to-right text is returned as is.
+    (python-bidi) gives the visual order. Left-to-right text is returned as is
+    (ASCII at once: no ASCII character is right-to-left).
     """
+    if text.isascii():
+        return text
+    return _visual(text)
+
+
+@lru_cache(maxsize=4096)
+def _visual(text: str) -> str:
     kinds = {unicodedata.bidirectional(ch) for ch in text}
     if not kinds & {"R", "AL"}:
         return text
@@ -279,16 +323,22 @@ def _rgb(col: Color, op: str) -> str:
 
 def plaque_ops(plaque: Plaque, x: float, y_top: float, scale: float = 1.0, *,
                plate: bool = True, cut: bool = True, score_width_mm: float = SCORE_WIDTH_MM,
-               cut_width_pt: float = CUT_WIDTH_PT, skip: frozenset[int] = frozenset()) -> list[str]:
+               cut_width_pt: float = CUT_WIDTH_PT, skip: frozenset[int] = frozenset(),
+               paint: Callable[[Path, str, str], str] | None = None) -> list[str]:
     """The PDF content operators that draw ``plaque`` with its top-left corner at PDF point
     (x, y_top), ``scale`` x actual size; see :func:`draw_plaque`.
 
     Each path is one operator string from :func:`path_code` (the cached object itself,
     so equal paths give the identical string), followed by its painting operator.
     The operators are exactly those reportlab's canvas writes for the same calls.
+    ``paint(path, code, op)``, if given, returns the one operator that replaces each
+    (path code, painting operator) pair of the layers (the job sheet draws a form XObject
+    instead); ``op`` is "f", "f*" or "S", in the plaque's own mm coordinates.
     """
     k = scale * MM
     ops = ["q", f"{fp_str(k, 0, 0, -k, x, y_top)} cm", "1 j", "1 J"]
+    if paint is not None:
+        return _painted_ops(plaque, k, ops, plate, cut, score_width_mm, cut_width_pt, skip, paint)
     add = ops.append
     if plate:
         add(_rgb(PLATE_FILL, "rg"))
@@ -322,6 +372,54 @@ def plaque_ops(plaque: Plaque, x: float, y_top: float, scale: float = 1.0, *,
         add(f"{fp_str(cut_width_pt / k)} w")
         add(path_code(plate_path(plaque)))
         add("S")
+    add("Q")
+    return ops
+
+
+@lru_cache(maxsize=64)
+def _rgb_cached(col: Color, op: str) -> str:
+    return _rgb(col, op)
+
+
+@lru_cache(maxsize=256)
+def _width_op(width: float) -> str:
+    return f"{fp_str(width)} w"
+
+
+def _painted_ops(plaque: Plaque, k: float, ops: list[str], plate: bool, cut: bool,
+                 score_width_mm: float, cut_width_pt: float, skip: frozenset[int],
+                 paint: Callable[[Path, str, str], str]) -> list[str]:
+    """plaque_ops after its header with each path painted through ``paint``; the state
+    operators are the same."""
+    add = ops.append
+    if plate:
+        add(_rgb_cached(PLATE_FILL, "rg"))
+        pp = plate_path(plaque)
+        add(paint(pp, path_code(pp), "f"))
+    for layer in plaque.layers:
+        name = layer.name
+        if name == "engrave":
+            add("0 0 0 rg")
+            for p in layer.paths:
+                if id(p) not in skip:
+                    add(paint(p, path_code(p), "f*" if p.fill_rule == "evenodd" else "f"))
+        elif name == "score":
+            add("0 0 0 RG")
+            add(_width_op(score_width_mm))
+            for p in layer.paths:
+                if id(p) not in skip:
+                    add(paint(p, path_code(p), "S"))
+        elif name == "cut" and cut:
+            add(_rgb_cached(CUT_RED, "RG"))
+            add(_width_op(cut_width_pt / k))
+            for p in layer.paths:
+                if id(p) not in skip:
+                    add(paint(p, path_code(p), "S"))
+    if plate and (plaque.layer("cut") is None or not cut):
+        add(_rgb_cached(PLATE_EDGE, "RG"))
+        add(_width_op(cut_width_pt / k))
+        pp = plate_path(plaque)
+        add(paint(pp, path_code(pp), "S"))
     add("Q")
     return ops
 
