@@ -5,7 +5,6 @@ import io
 import math
 import shutil
 import subprocess
-import time
 
 import pytest
 from pypdf import PdfReader
@@ -117,22 +116,19 @@ def test_qpdf_check(tmp_path):
     assert res.returncode == 0, res.stdout + res.stderr
 
 
-def test_full_production_list_is_paginated_fast():
-    """6,309 rows of plaque list: paginated, every row present, a few seconds at most."""
+def test_full_production_list_is_paginated():
+    """6,309 rows of plaque list: paginated, every row present (its speed: bench/bench_jobsheet.py)."""
     n = 6309
     rows = tuple((f"{i + 1:04d} / {n}", vin_for(i), f"A-{i}", f"engrave/{i + 1:04d}.svg",
                   f"proofs/{i + 1:04d}.pdf") for i in range(n))
     info = make_info(0, plaques=rows, orders_read=n)
-    t = time.perf_counter()
     pdf = render_jobsheet(info)
-    elapsed = time.perf_counter() - t
     r = PdfReader(io.BytesIO(pdf))
     assert len(r.pages) == 1 + math.ceil(n / ROWS_PER_PAGE)
     assert f"0001 / {n}" in r.pages[1].extract_text()
     assert "0049 / 6309" in r.pages[2].extract_text()
     last = r.pages[-1].extract_text()
     assert f"{n:04d} / {n}" in last and vin_for(n - 1) in last
-    assert elapsed < 10, elapsed
 
 
 @pytest.mark.skipif(not PDFTOPPM, reason="pdftoppm not installed")
