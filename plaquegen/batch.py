@@ -22,7 +22,7 @@ from .batchdir import (OWNERS, RELEASED, owners_csv, BatchInfo, ManifestRow, bat
                        read_manifest, rejects_csv, template_identity, write_history, write_info)
 from .clock import utc_now
 from .compose import Composer
-from .emit import EmitContext, emit, finish
+from .emit import EmitContext, emit, finish, jobsheet_head
 from .errors import PlaquegenError
 from .files import atomic_write_bytes, remove_temp_files, sync_folder
 from .ledger import BatchRecord, Event, Issue, Ledger
@@ -239,13 +239,15 @@ def _make(plan: BatchPlan, opts: BatchOptions, ledger: Ledger,
         ctx = EmitContext(plan.composer, plan.template, batch_id, created,
                           folder, opts.proofs, opts.previews, opts.formats or plan.template.formats)
         t1 = time.perf_counter()
-        sheets, rows, machine_s = emit(ctx, plan.numbered, opts.workers, progress)
+        head = jobsheet_head(plan.template, batch_id, created, len(plan.rejects),
+                             plan.orderfile.lines_read, (DRAFT_NOTE,), ctx.formats)
+        made = emit(ctx, plan.numbered, opts.workers, progress, head)
+        rows, sheets = list(made.rows), made.sheets
         timings["plaques+sheets"] = time.perf_counter() - t1
         t2 = time.perf_counter()
         atomic_write_bytes(folder / "rejects.csv", rejects_csv(plan.rejects))
         atomic_write_bytes(folder / OWNERS, owners_csv(plan.numbered))
-        finish(folder, plan.template, batch_id, created, rows, sheets, len(plan.rejects),
-               plan.orderfile.lines_read, (DRAFT_NOTE,), formats=ctx.formats, machine_s=machine_s)
+        finish(folder, head, made)
         _remove_stale(folder, rows, [s.file for s in sheets], ctx.formats, opts.previews)
         notes = plan.notes + _changes(before, rows) + _retire_stale_release(folder, rows, ledger, batch_id)
         keep_template(folder, plan.template_path, plan.template_files)

@@ -107,6 +107,8 @@ def _read_options(sheet, columns, encoding) -> dict:
     return opts
 
 
+WORKERS_OPT = click.option("--workers", type=click.IntRange(1, 64), default=None,
+                           help="Worker processes (default: the number of cores).")
 FORMATS_OPT = click.option(
     "--formats", metavar="svg,dxf,lbrn2",
     help="Files for the shop besides the SVGs: dxf (plaques and sheets), lbrn2 (LightBurn "
@@ -189,8 +191,7 @@ def _cut(text: str, n: int) -> str:
               help="Make this batch id again from another order file, on purpose.")
 @click.option("--no-proofs", is_flag=True, help="Skip the owners' PDF proofs.")
 @click.option("--previews", is_flag=True, help="Also write preview/*.png renders (slow).")
-@click.option("--workers", type=click.IntRange(1, 64), default=None,
-              help="Worker processes (default: the number of cores).")
+@WORKERS_OPT
 @FORMATS_OPT
 @_orders_options
 def batch(orders, out, batch_id, register, template, ledger, reprint, replace, no_proofs,
@@ -536,7 +537,8 @@ def answer(batch_dir, vin, decision, changes, by, name, ledger) -> None:
 @click.option("--template", type=click.Path(dir_okay=False, path_type=Path),
               help="Template for the shop's jig (default: the batch's own kept template).")
 @FORMATS_OPT
-def release(batch_dir, ledger, template, formats) -> None:
+@WORKERS_OPT
+def release(batch_dir, ledger, template, formats, workers) -> None:
     """Lay out only the approved plaques in BATCH_DIR/released/ for the shop.
 
     Exit 4 if an approved plaque was held back because its files no longer match.
@@ -544,7 +546,8 @@ def release(batch_dir, ledger, template, formats) -> None:
     from .release import release as do_release
     from .errors import EXIT_ATTENTION
 
-    result = do_release(batch_dir, ledger, template, _formats(formats))
+    result = do_release(batch_dir, ledger, template, _formats(formats),
+                        workers or os.cpu_count() or 1)
     for s, reason in result.refused:
         click.echo(f"HELD BACK {s.label}  {s.vin}: {reason}.", err=True)
     summary = _state_counts(result.states)

@@ -21,7 +21,7 @@ from .dxfout import plaque_dxf, sheet_dxf
 from .lbrnout import sheet_lbrn2
 from .estimate import EstimateParams, plaque_estimate, sheet_estimate
 from .files import atomic_write_bytes, sha256_bytes
-from .jobsheet import JobSheetInfo, render_jobsheet
+from .jobsheet import JobSheetInfo, JobSheetWriter, render_jobsheet
 from .layers import LAYERS
 from .preview import svg_to_png
 from .proof import ProofWriter, prepare_proofs, render_proof
@@ -31,7 +31,8 @@ from .sheets import Sheet, fill, laser_run, plan, sheet_svg
 from .svgout import plaque_svg
 from .template import Template
 
-__all__ = ["EmitContext", "Job", "jobs_for", "run_jobs", "make_sheet", "finish", "layer_table"]
+__all__ = ["EmitContext", "Emission", "Job", "jobs_for", "run_jobs", "make_sheet", "emit", "jobsheet_head",
+           "finish", "layer_table"]
 
 Job = tuple[int, Sequence[Numbered], str]  # (sheet number, cars in build order, sheet file)
 
@@ -195,38 +196,62 @@ def _settings(template: Template, layer: str) -> str:
     return text
 
 
-def finish(folder: Path, template: Template, title: str, created: str,
-           rows: Sequence[ManifestRow], sheets: Sequence[Sheet], rejects: int, orders_read: int,
-           notes: tuple[str, ...], released: bool = False,
-           proof_prefix: str = "", formats: tuple[str, ...] = ("svg",),
-           machine_s: float = 0.0) -> None:
-    """Write folder/job-sheet.pdf and folder/manifest.csv for these plaques and sheets.
+def jobsheet_head(template: Template, title: str, created: str, rejects: int, orders_read: int,
+                  notes: tuple[str, ...], formats: tuple[str, ...] = ("svg",)) -> JobSheetInfo:
+    """What the job sheet shows that is known before any plaque is made (no plaques, sheets or
+    machine time yet: :func:`emit` draws the sheets as they come, :func:`finish` the rest)."""
+    return JobSheetInfo(batch_id=title, created=created, plate_w=template.width,
+                        plate_h=template.height, material=template.material,
+                        layers=tuple(layer_table(template)), plaques=(), sheets=(),
+                        rejects=rejects, orders_read=orders_read, notes=notes, formats=formats)
 
-    The manifest is written last: a folder with a manifest is complete."""
-    ordered = sorted(rows, key=lambda r: (r.number, r.vin))
-    info = JobSheetInfo(
-        batch_id=title, created=created, plate_w=template.width, plate_h=template.height,
-        material=template.material, layers=tuple(layer_table(template)),
-        plaques=tuple((r.label, r.vin, r.order_id, r.svg,
-                       proof_prefix + r.proof if r.proof else "") for r in ordered),
-        sheets=tuple(sheets), rejects=rejects, orders_read=orders_read, notes=notes,
-        formats=formats, machine_s=machine_s)
-    atomic_write_bytes(folder / JOBSHEET, render_jobsheet(info))
-    atomic_write_bytes(folder / MANIFEST, manifest_csv(ordered, released=released))
+
+@dataclass(frozen=True)
+class Emission:
+    """What :func:`emit` made: the sheets in order, one manifest row per plaque, the estimated
+    machine time of all sheets in s, and the job sheet drawn so far (None without a head)."""
+
+    sheets: tuple[Sheet, ...]
+    rows: tuple[ManifestRow, ...]
+    machine_s: float
+    jobsheet: JobSheetWriter | None = None
 
 
 def emit(ctx: EmitContext, numbered: Sequence[Numbered], workers: int,
-         progress: Callable[[int], None] | None = None
-         ) -> tuple[list[Sheet], list[ManifestRow], float]:
-    """All sheets and plaques of these cars (no job sheet or manifest: see finish); also the
-    estimated machine time of all sheets, s."""
+         progress: Callable[[int], None] | None = None,
+         head: JobSheetInfo | None = None) -> Emission:
+    """All sheets and plaques of these cars (no manifest: see :func:`finish`). With ``head``
+    (:func:`jobsheet_head`) the job sheet's pages are drawn while the workers make the next
+    sheets, in this process, which otherwise only waits."""
+    jobs = jobs_for(numbered, ctx.template)
+    writer = JobSheetWriter(head, len(numbered), len(jobs)) if head is not None else None
     sheets: list[Sheet] = []
     rows: list[ManifestRow] = []
     total = 0.0
-    for sheet, sheet_rows, seconds in run_jobs(ctx, jobs_for(numbered, ctx.template), workers):
+    for sheet, sheet_rows, seconds in run_jobs(ctx, jobs, workers):
         sheets.append(sheet)
         rows.extend(sheet_rows)
         total += seconds
+        if writer is not None:
+            writer.add_sheet(sheet)
         if progress:
             progress(len(sheet_rows))
-    return sheets, rows, total
+    return Emission(tuple(sheets), tuple(rows), total, writer)
+
+
+def finish(folder: Path, head: JobSheetInfo, made: Emission, rows: Sequence[ManifestRow] | None = None,
+           released: bool = False, proof_prefix: str = "") -> None:
+    """Write folder/job-sheet.pdf and folder/manifest.csv for what :func:`emit` made (``rows``:
+    its manifest rows as the caller amended them, by default ``made.rows``).
+
+    The manifest is written last: a folder with a manifest is complete."""
+    ordered = sorted(made.rows if rows is None else rows, key=lambda r: (r.number, r.vin))
+    plaques = tuple((r.label, r.vin, r.order_id, r.svg, proof_prefix + r.proof if r.proof else "")
+                    for r in ordered)
+    if made.jobsheet is not None:
+        pdf = made.jobsheet.finish(plaques, made.machine_s)
+    else:
+        pdf = render_jobsheet(replace(head, plaques=plaques, sheets=made.sheets,
+                                      machine_s=made.machine_s))
+    atomic_write_bytes(folder / JOBSHEET, pdf)
+    atomic_write_bytes(folder / MANIFEST, manifest_csv(ordered, released=released))

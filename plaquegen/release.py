@@ -13,7 +13,7 @@ from pathlib import Path
 from .batchdir import RELEASED, BatchFolder, ManifestRow, kept_template, read_inside, write_history
 from .clock import today, utc_now
 from .compose import Composer
-from .emit import EmitContext, emit, finish
+from .emit import EmitContext, emit, finish, jobsheet_head
 from .errors import PlaquegenError
 from .files import atomic_write_bytes, sha256_bytes, sync_folder
 from .ledger import Event, Ledger
@@ -52,8 +52,9 @@ def _release_template(batch: BatchFolder, template):
 
 def release(folder: str | os.PathLike, ledger: str | os.PathLike | None = None,
             template: str | os.PathLike | None = None,
-            formats: tuple[str, ...] | None = None) -> ReleaseResult:
-    """Write <batch>/released/ with only the approved, verified plaques (swapped in whole)."""
+            formats: tuple[str, ...] | None = None, workers: int = 1) -> ReleaseResult:
+    """Write <batch>/released/ with only the approved, verified plaques (swapped in whole),
+    made by ``workers`` processes (the bytes are the same for any number)."""
     batch, ledger_path = open_batch_and_ledger(folder, ledger)
     issues, events = load_state(batch, ledger_path)
     states = plaque_states(batch, issues, events)
@@ -104,10 +105,6 @@ def release(folder: str | os.PathLike, ledger: str | os.PathLike | None = None,
                     for _, r in placed]
         ctx = EmitContext(composer, tpl, title, created, tmp, proofs=False,
                           formats=formats or tpl.formats)
-        sheets, rows, machine_s = emit(ctx, numbered, workers=1)
-        rows = [replace(r, proof=next(p.proof for _, p in placed if p.vin == r.vin),
-                        approved_by=by_vin[r.vin].name, approved_at=by_vin[r.vin].read_at)
-                for r in rows]
         notes = (f"RELEASED: only the {len(placed)} owner-approved plaques of batch {batch.batch_id} "
                  f"({len(states)} in the batch: {c[APPROVED]} approved, {c[WAITING]} waiting, "
                  f"{c[CHANGES]} changes requested).",
@@ -116,8 +113,13 @@ def release(folder: str | os.PathLike, ledger: str | os.PathLike | None = None,
         if refused:
             notes += (f"{len(refused)} approved plaque(s) held back: their files no longer match "
                       "the approval.",)
-        finish(tmp, tpl, title, created, rows, sheets, 0, len(states), notes, released=True,
-               proof_prefix="../", formats=ctx.formats, machine_s=machine_s)
+        head = jobsheet_head(tpl, title, created, 0, len(states), notes, ctx.formats)
+        made = emit(ctx, numbered, workers, head=head)
+        proof_of = {p.vin: p.proof for _, p in placed}
+        rows = [replace(r, proof=proof_of[r.vin], approved_by=by_vin[r.vin].name,
+                        approved_at=by_vin[r.vin].read_at) for r in made.rows]
+        sheets = made.sheets
+        finish(tmp, head, made, rows, released=True, proof_prefix="../")
         atomic_write_bytes(tmp / "README.txt", _readme(batch.batch_id, len(placed), len(sheets),
                                                        created).encode("utf-8"))
         sync_folder(tmp)
