@@ -11,6 +11,7 @@ record time or interrupted leaves the marker with the reason; running it again c
 """
 from __future__ import annotations
 
+import os
 import shutil
 import time
 from dataclasses import dataclass, field
@@ -318,10 +319,15 @@ def _remove_stale(folder: Path, rows: list[ManifestRow], sheet_files: list[str],
         "preview": (plaques if previews else set(), {".png"}),
     }
     for sub, (stems, exts) in wanted.items():
-        for f in (folder / sub).glob("*"):
-            if f.is_file() and not f.name.startswith(".") and (f.stem not in stems
-                                                               or f.suffix not in exts):
-                f.unlink()
+        try:
+            entries = list(os.scandir(folder / sub))  # no stat per file (12,000 of them)
+        except FileNotFoundError:
+            continue
+        for e in entries:
+            stem, suffix = os.path.splitext(e.name)
+            if (not e.name.startswith(".") and (stem not in stems or suffix not in exts)
+                    and e.is_file()):
+                os.unlink(e.path)
 
 
 def _retire_stale_release(folder: Path, rows: list[ManifestRow], ledger: Ledger,

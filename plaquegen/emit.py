@@ -20,7 +20,7 @@ from .compose import Composer
 from .dxfout import plaque_dxf, sheet_dxf
 from .lbrnout import sheet_lbrn2
 from .estimate import EstimateParams, plaque_estimate, sheet_estimate
-from .files import atomic_write_bytes, sha256_bytes
+from .files import EarlyWriteback, atomic_write_bytes, sha256_bytes
 from .jobsheet import JobSheetInfo, JobSheetWriter, render_jobsheet
 from .layers import LAYERS
 from .preview import svg_to_png
@@ -228,14 +228,16 @@ def emit(ctx: EmitContext, numbered: Sequence[Numbered], workers: int,
     sheets: list[Sheet] = []
     rows: list[ManifestRow] = []
     total = 0.0
-    for sheet, sheet_rows, seconds in run_jobs(ctx, jobs, workers):
-        sheets.append(sheet)
-        rows.extend(sheet_rows)
-        total += seconds
-        if writer is not None:
-            writer.add_sheet(sheet)
-        if progress:
-            progress(len(sheet_rows))
+    with EarlyWriteback(ctx.folder) as writeback:
+        for sheet, sheet_rows, seconds in run_jobs(ctx, jobs, workers):
+            sheets.append(sheet)
+            rows.extend(sheet_rows)
+            total += seconds
+            writeback.kick()  # the workers exist by now: the disk writes while they compute
+            if writer is not None:
+                writer.add_sheet(sheet)
+            if progress:
+                progress(len(sheet_rows))
     return Emission(tuple(sheets), tuple(rows), total, writer)
 
 

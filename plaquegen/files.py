@@ -17,10 +17,11 @@ import itertools
 import os
 import re
 import tempfile
+import threading
 import unicodedata
 from pathlib import Path
 
-__all__ = ["safe_name", "atomic_write_bytes", "remove_temp_files", "sync_folder", "sha256_bytes", "csv_bytes", "read_csv", "sheet_cell", "unsheet_cell", "ASSETS", "TMP_GLOB"]
+__all__ = ["safe_name", "atomic_write_bytes", "remove_temp_files", "sync_folder", "EarlyWriteback", "sha256_bytes", "csv_bytes", "read_csv", "sheet_cell", "unsheet_cell", "ASSETS", "TMP_GLOB"]
 
 def _find_assets() -> Path:
     """The bundled assets: inside the installed package, or the repo's assets/ folder."""
@@ -113,6 +114,39 @@ def sync_folder(folder: str | os.PathLike) -> None:
             os.sync()
     finally:
         os.close(fd)
+
+
+class EarlyWriteback:
+    """Write a folder's file system back to disk in a background thread while the batch is
+    still being made, so that the one :func:`sync_folder` that counts (before the ledger
+    records the batch) finds little left to do: the disk works while the CPUs compute.
+
+    :meth:`kick` starts a flush unless one is running; leaving the ``with`` block waits for
+    the running one. Start kicking only once the worker processes exist (no fork while the
+    thread runs)."""
+
+    def __init__(self, folder: str | os.PathLike):
+        self.folder = folder
+        self._thread: threading.Thread | None = None
+
+    def kick(self) -> None:
+        if self._thread is None or not self._thread.is_alive():
+            self._thread = threading.Thread(target=self._flush, name="plaquegen-writeback",
+                                            daemon=True)
+            self._thread.start()
+
+    def _flush(self) -> None:
+        try:
+            sync_folder(self.folder)
+        except OSError:
+            pass  # only an early start: the final sync_folder reports what fails
+
+    def __enter__(self) -> "EarlyWriteback":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self._thread is not None:
+            self._thread.join()
 
 
 def _load_syncfs():
