@@ -203,15 +203,17 @@ def paths_xml(name: str, paths: Iterable[Path], dx: float = 0.0, dy: float = 0.0
     areas, or, with the template's ``[output] engrave = "hatch"``, hatch lines (hairline
     strokes) clipped to them."""
     hatch = name == "engrave" and template is not None and template.engrave_output == "hatch"
+    filled = name == "engrave" and not hatch
     out = []
     for p in paths:
         if hatch:
             p = hatched(p, template)
-        d = path_data(p, dx, dy)
-        if name == "engrave" and not hatch:
-            out.append(element("path", {"d": d, "fill-rule": p.fill_rule}))
+        d = path_data(p, dx, dy)  # digits, letters, '.', '-', ' ': nothing to escape
+        if filled:
+            out.append(f'<path d="{d}" fill-rule="{escape_attr(p.fill_rule)}" />' if d else
+                       f'<path fill-rule="{escape_attr(p.fill_rule)}" />')
         else:
-            out.append(element("path", {"d": d}))
+            out.append(f'<path d="{d}" />' if d else "<path />")
     return "".join(out)
 
 
