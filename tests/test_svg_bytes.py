@@ -171,7 +171,7 @@ def test_a_zero_length_segment_is_left_out_and_an_empty_path_closes_short(templa
     assert path_data(p) == "M1 1L5 1Z"
     # Which segments vanish depends on the rounded text, so on the offset (a sheet's pocket).
     assert path_data(p, 0.0004, 0.0) == "M1 1L1.001 1L5 1Z"
-    empty = Path((("M", 1.0, 1.0),))
+    empty = Path(())
     plaque = Plaque(width=80.0, height=24.0, vin="V", number=1, total=2, label="l", title="t",
                     layers=(Layer("engrave", (empty,)), Layer("cut", (empty,))))
     got = plaque_svg(plaque, template)
