@@ -9,6 +9,7 @@ so the shop's released sheets are laid out exactly as a batch's.
 """
 from __future__ import annotations
 
+import gc
 import multiprocessing
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
@@ -119,6 +120,10 @@ _WORKER_CTX: EmitContext | None = None
 def _init_worker(ctx: EmitContext) -> None:
     global _WORKER_CTX
     _WORKER_CTX = ctx
+    # What the worker inherited (artwork, caches, templates) lives as long as it does: out of
+    # the collector's sight, and collections less often (plaques are made of many tuples).
+    gc.freeze()
+    gc.set_threshold(20000, 20, 20)
 
 
 def _worker_job(job: Job):
