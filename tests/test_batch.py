@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import io
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -369,3 +370,30 @@ def test_check_consults_the_ledger_without_writing(tmp_path, register, monkeypat
     monkeypatch.chdir(tmp_path)  # default --out output/ does not exist: no ledger is created
     r = CliRunner().invoke(main, ["check", str(later)])
     assert "2 accepted" in r.output and not (tmp_path / "output").exists()
+
+
+def test_worker_pool_gives_the_bytes_one_process_gives(tmp_path, register):
+    """Three sheets, so the pool really runs (the example batch is one sheet): every file of
+    a batch made by two worker processes, proofs and job sheet included, equals the one a
+    single process makes, each run in a fresh process with cold caches. Owners with Greek,
+    Hebrew and Polish names put characters beyond the default font subset into the batch."""
+    cars = register.customers()[:150]
+    orders = _orders(tmp_path / "o.csv", cars)
+    text = orders.read_text("utf-8").splitlines()
+    for i, name in ((3, "Σωκράτης Παπαδόπουλος"), (70, "Noa שלום Cohen"), (140, "Łukasz Dvořák")):
+        text[i + 1] = text[i + 1].rsplit(",", 1)[0] + "," + name
+    orders.write_text("\n".join(text) + "\n", "utf-8")
+    trees = []
+    for workers in ("1", "2"):
+        out = tmp_path / f"w{workers}"
+        r = subprocess.run([sys.executable, "-m", "plaquegen.cli", "batch", str(orders), "--out",
+                            str(out), "--workers", workers],
+                           capture_output=True, text=True, cwd=ROOT,
+                           env={**os.environ, "PLAQUEGEN_NOW": "2026-03-01T10:00:00Z"})
+        assert r.returncode == 0, r.stderr
+        trees.append(_tree(out / "o"))
+    one, two = trees
+    assert len([k for k in one if k.startswith("sheets/")]) == 3
+    assert len([k for k in one if k.startswith("proofs/")]) == 150
+    assert one.keys() == two.keys()
+    assert [k for k in one if one[k] != two[k]] == []
