@@ -43,24 +43,25 @@ else:
 
 
 def capture(n: int | None, folder: Path) -> Path:
-    import plaquegen.emit as emit
+    import plaquegen.batch as batch
     from bench_batch import write_orders
     from plaquegen.batch import BatchOptions, run_batch
+    from plaquegen.emit import jobsheet_info
 
     got = {}
-    real = emit.render_jobsheet
+    real = batch.finish
 
-    def grab(info):
-        got["info"] = info
-        return real(info)
+    def grab(folder, head, made, *args, **kw):
+        got["info"] = jobsheet_info(head, made)
+        return real(folder, head, made, *args, **kw)
 
-    emit.render_jobsheet = grab
+    batch.finish = grab
     try:
         orders = folder / "orders.csv"
         write_orders(orders, n if n else 10 ** 9)
         run_batch(BatchOptions(orders=orders, out=folder / "out", workers=2, proofs=False))
     finally:
-        emit.render_jobsheet = real
+        batch.finish = real
     path = folder / "info.pkl"
     path.write_bytes(pickle.dumps(got["info"], protocol=5))
     return path

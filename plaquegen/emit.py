@@ -32,7 +32,7 @@ from .sheets import Sheet, fill, laser_run, plan, sheet_svg
 from .svgout import plaque_svg
 from .template import Template
 
-__all__ = ["EmitContext", "Emission", "Job", "jobs_for", "run_jobs", "make_sheet", "emit", "jobsheet_head",
+__all__ = ["EmitContext", "Emission", "Job", "jobs_for", "run_jobs", "make_sheet", "emit", "jobsheet_head", "jobsheet_info",
            "finish", "layer_table"]
 
 Job = tuple[int, Sequence[Numbered], str]  # (sheet number, cars in build order, sheet file)
@@ -253,12 +253,20 @@ def finish(folder: Path, head: JobSheetInfo, made: Emission, rows: Sequence[Mani
 
     The manifest is written last: a folder with a manifest is complete."""
     ordered = sorted(made.rows if rows is None else rows, key=lambda r: (r.number, r.vin))
-    plaques = tuple((r.label, r.vin, r.order_id, r.svg, proof_prefix + r.proof if r.proof else "")
-                    for r in ordered)
+    info = jobsheet_info(head, made, ordered, proof_prefix)
     if made.jobsheet is not None:
-        pdf = made.jobsheet.finish(plaques, made.machine_s)
+        pdf = made.jobsheet.finish(info.plaques, info.machine_s)
     else:
-        pdf = render_jobsheet(replace(head, plaques=plaques, sheets=made.sheets,
-                                      machine_s=made.machine_s))
+        pdf = render_jobsheet(info)
     atomic_write_bytes(folder / JOBSHEET, pdf)
     atomic_write_bytes(folder / MANIFEST, manifest_csv(ordered, released=released))
+
+
+def jobsheet_info(head: JobSheetInfo, made: Emission, rows: Sequence[ManifestRow] | None = None,
+                  proof_prefix: str = "") -> JobSheetInfo:
+    """The whole job sheet's content: the head, the made sheets and machine time, one list
+    row per plaque in build order (``rows``: the manifest rows, by default ``made.rows``)."""
+    ordered = sorted(made.rows if rows is None else rows, key=lambda r: (r.number, r.vin))
+    plaques = tuple((r.label, r.vin, r.order_id, r.svg, proof_prefix + r.proof if r.proof else "")
+                    for r in ordered)
+    return replace(head, plaques=plaques, sheets=made.sheets, machine_s=made.machine_s)
