@@ -23,7 +23,7 @@ from .batchdir import (OWNERS, RELEASED, owners_csv, BatchInfo, ManifestRow, bat
                        read_manifest, rejects_csv, template_identity, write_history, write_info)
 from .clock import utc_now
 from .compose import Composer
-from .emit import EmitContext, emit, finish, jobsheet_head
+from .emit import EmitContext, emit, fewer_collections, finish, jobsheet_head
 from .errors import PlaquegenError
 from .files import atomic_write_bytes, remove_temp_files, sync_folder
 from .ledger import BatchRecord, Event, Issue, Ledger
@@ -220,7 +220,8 @@ def run_batch(opts: BatchOptions, progress: Callable[[int], None] | None = None,
     try:
         if on_plan:
             on_plan(len(plan.numbered))
-        return _make(plan, opts, ledger, progress, t0)
+        with fewer_collections():
+            return _make(plan, opts, ledger, progress, t0)
     finally:
         ledger.close()
 

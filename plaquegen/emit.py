@@ -12,6 +12,7 @@ from __future__ import annotations
 import gc
 import multiprocessing
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable, Iterator, Sequence
@@ -33,7 +34,7 @@ from .svgout import plaque_svg
 from .template import Template
 
 __all__ = ["EmitContext", "Emission", "Job", "jobs_for", "run_jobs", "make_sheet", "emit", "jobsheet_head", "jobsheet_info",
-           "finish", "layer_table"]
+           "finish", "layer_table", "fewer_collections", "FEWER_COLLECTIONS"]
 
 Job = tuple[int, Sequence[Numbered], str]  # (sheet number, cars in build order, sheet file)
 
@@ -123,7 +124,25 @@ def _init_worker(ctx: EmitContext) -> None:
     # What the worker inherited (artwork, caches, templates) lives as long as it does: out of
     # the collector's sight, and collections less often (plaques are made of many tuples).
     gc.freeze()
-    gc.set_threshold(20000, 20, 20)
+    gc.set_threshold(*FEWER_COLLECTIONS)
+
+
+# Garbage collector thresholds while a batch is made: plaques are many small acyclic tuples,
+# and a full collection walks every live one (the parent holds every sheet until the end).
+FEWER_COLLECTIONS = (50000, 50, 1000)
+
+
+@contextmanager
+def fewer_collections() -> Iterator[None]:
+    """Collect garbage less often inside the block (a batch's parent: ~15% of its CPU)."""
+    old = gc.get_threshold()
+    gc.freeze()  # what exists now (register, orders, artwork) outlives the block anyway
+    gc.set_threshold(*FEWER_COLLECTIONS)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*old)
+        gc.unfreeze()
 
 
 def _worker_job(job: Job):
