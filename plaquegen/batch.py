@@ -232,6 +232,7 @@ def _make(plan: BatchPlan, opts: BatchOptions, ledger: Ledger,
     timings = {"plan": time.perf_counter() - t0}
     before = {i.vin: i for i in ledger.issues(batch_id=batch_id)}
     created = min((i.issued_at for i in before.values()), default=utc_now())[:10]
+    fresh = not folder.exists()  # then nothing of an earlier run can be left to sweep
     try:
         mark_incomplete(folder, f"A run of this batch started at {utc_now()} and has not "
                                 "finished. Run the same command again to complete it.")
@@ -250,7 +251,8 @@ def _make(plan: BatchPlan, opts: BatchOptions, ledger: Ledger,
         atomic_write_bytes(folder / "rejects.csv", rejects_csv(plan.rejects))
         atomic_write_bytes(folder / OWNERS, owners_csv(plan.numbered))
         finish(folder, head, made)
-        _remove_stale(folder, rows, [s.file for s in sheets], ctx.formats, opts.previews)
+        if not fresh:
+            _remove_stale(folder, rows, [s.file for s in sheets], ctx.formats, opts.previews)
         notes = plan.notes + _changes(before, rows) + _retire_stale_release(folder, rows, ledger, batch_id)
         keep_template(folder, plan.template_path, plan.template_files)
         now = utc_now()

@@ -24,6 +24,7 @@ import sqlite3
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import lru_cache
 from datetime import datetime
 from pathlib import Path
 from typing import Iterable, Sequence
@@ -773,6 +774,7 @@ def _hint(path: Path) -> str:
     return ""
 
 
+@lru_cache(maxsize=256)  # a batch records thousands of rows with the same time
 def _utc_seconds(value: str, what: str) -> str:
     """Canonical ``YYYY-MM-DDTHH:MM:SSZ`` for an ISO 8601 UTC time, else LedgerError."""
     try:
