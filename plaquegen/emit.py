@@ -3,8 +3,9 @@
 A job is one bed load (sheet) of numbered cars in build order. For each car the emitter
 composes the plaque once, writes its engrave SVG (and, for a batch, its owner proof), then
 writes the sheet. Sheets are independent, so they run in worker processes; the bytes are the
-same whatever the number of workers. :func:`finish` then writes the job sheet and the
-manifest. Release calls the same functions with ``proofs=False`` on the approved cars only,
+same whatever the number of workers. Meanwhile this process draws the job sheet's pages as the
+sheets come back, and the disk writes back what is done (:class:`files.EarlyWriteback`);
+:func:`finish` then completes the job sheet and writes the manifest. Release calls the same functions with ``proofs=False`` on the approved cars only,
 so the shop's released sheets are laid out exactly as a batch's.
 """
 from __future__ import annotations
