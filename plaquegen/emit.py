@@ -5,8 +5,9 @@ composes the plaque once, writes its engrave SVG (and, for a batch, its owner pr
 writes the sheet. Sheets are independent, so they run in worker processes; the bytes are the
 same whatever the number of workers. Meanwhile this process draws the job sheet's pages as the
 sheets come back, and the disk writes back what is done (:class:`files.EarlyWriteback`);
-:func:`finish` then completes the job sheet and writes the manifest. Release calls the same functions with ``proofs=False`` on the approved cars only,
-so the shop's released sheets are laid out exactly as a batch's.
+:func:`finish` then completes the job sheet and writes the manifest. Release calls the same
+functions with ``proofs=False`` on the approved cars only, so the shop's released sheets are
+laid out exactly as a batch's.
 """
 from __future__ import annotations
 
@@ -34,8 +35,9 @@ from .sheets import Sheet, fill, laser_run, plan, sheet_svg
 from .svgout import plaque_svg
 from .template import Template
 
-__all__ = ["EmitContext", "Emission", "Job", "jobs_for", "run_jobs", "make_sheet", "emit", "jobsheet_head", "jobsheet_info",
-           "finish", "layer_table", "fewer_collections", "FEWER_COLLECTIONS"]
+__all__ = ["EmitContext", "Emission", "Job", "jobs_for", "run_jobs", "make_sheet", "emit",
+           "jobsheet_head", "jobsheet_info", "finish", "layer_table", "fewer_collections",
+           "FEWER_COLLECTIONS"]
 
 Job = tuple[int, Sequence[Numbered], str]  # (sheet number, cars in build order, sheet file)
 
