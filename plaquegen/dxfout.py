@@ -49,12 +49,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Iterable, Iterator, Sequence
 
-from .geometry import Bounds, Path, Plaque, rounded_rect, split_subpaths
-from .sheets import laser_run
+from .geometry import Path, Plaque, split_subpaths
+from .sheets import label_digits, laser_run, sheet_guides, slot_group_label
 from .template import Template
 
 __all__ = ["plaque_dxf", "sheet_dxf", "flatten", "filled_shapes", "FilledShape",
-           "sheet_guides", "slot_title", "ascii_name", "FLATTEN_TOL", "DXF_LAYERS",
+           "ascii_name", "FLATTEN_TOL", "DXF_LAYERS",
            "GUIDE_COLOR"]
 
 FLATTEN_TOL = 0.005  # mm: largest distance between a curve and its polyline
@@ -183,43 +183,12 @@ def _probe(poly, ring):
 # --------------------------------------------------------------------------- names
 
 
-def slot_title(index: int, plaque: Plaque, width: int = 2) -> str:
-    """What a sheet calls one plaque: ``slot 07 · 0462 / 6309 · WBSUR91050VS94332``."""
-    return f"slot {index:0{width}d} \u00b7 {plaque.label} \u00b7 {plaque.vin}"
-
-
 def ascii_name(title: str) -> str:
     """An ASCII-only name for DXF tables and groups: ``slot 07 - 0462 of 6309 - VIN``."""
     s = title.replace("\u00b7", "-").replace("/", "of")
     s = unicodedata.normalize("NFKD", s).encode("ascii", "ignore").decode("ascii")
     s = re.sub(r"[^A-Za-z0-9 ._-]", "_", s)
     return re.sub(r"\s+", " ", s).strip()[:200] or "plaque"
-
-
-def sheet_guides(sheet, template: Template) -> list[tuple[object, list[Path]]]:
-    """(slot, guide paths in bed mm) per slot: the pocket outline, the plaque's own guide
-    paths and the slot label, exactly as the SVG sheet's guide layer draws them."""
-    from .glyphs import fit_text, load_font
-    from .sheets import LABEL_CAP, LABEL_FONT
-
-    font = load_font(LABEL_FONT)
-    w, h = template.width, template.height
-    pocket = rounded_rect(0.0, 0.0, w, h, template.corner_radius)
-    gap = max(template.bed.pitch_y - h, 0.0)
-    cap = min(LABEL_CAP, gap * 0.6) if gap > 1.0 else LABEL_CAP
-    out = []
-    for slot in sheet.slots:
-        paths = [pocket]
-        guide = slot.plaque.layer("guide") if slot.plaque else None
-        if guide:
-            paths += [p for p in guide.paths if p.segs != pocket.segs]
-        paths = [p.translated(slot.x, slot.y) for p in paths]
-        box = Bounds(slot.x, slot.y + h + 0.3, slot.x + w, slot.y + h + 0.3 + cap * 1.6)
-        if gap <= 1.0:
-            box = Bounds(slot.x + 0.5, slot.y + 0.5, slot.x + w - 0.5, slot.y + 0.5 + cap * 1.6)
-        text, _ = fit_text(font, slot.label, box, cap, "left", "top")
-        out.append((slot, paths + list(text)))
-    return out
 
 
 # --------------------------------------------------------------------------- writer
@@ -340,13 +309,13 @@ def sheet_dxf(sheet, template: Template, batch_id: str) -> bytes:
     for name, run in laser_run(sheet).layers:  # the same laser order as the SVG sheet
         for slot, paths in run:
             members[slot.index] += em.paths(name, paths, slot.x, slot.y)
-    for slot, paths in sheet_guides(sheet, template):
-        members[slot.index] += em.paths("guide", paths)
-    width = max(2, len(str(len(sheet.slots))))
+    for g in sheet_guides(sheet, template):
+        members[g.slot.index] += em.paths("guide", g.bed_paths())
+    digits = label_digits(template)
     for slot in sheet.slots:
         if slot.plaque is None or not members[slot.index]:
             continue
-        title = slot_title(slot.index, slot.plaque, width)
+        title = slot_group_label(slot, digits)
         group = doc.groups.new(ascii_name(title), description=title)
         group.extend(members[slot.index])
     return _to_bytes(doc)

@@ -41,10 +41,10 @@ from __future__ import annotations
 from typing import Iterable, Sequence
 from xml.sax.saxutils import quoteattr
 
-from .dxfout import GUIDE_COLOR, sheet_guides, slot_title
+from .dxfout import GUIDE_COLOR
 from .geometry import Path, Plaque, split_subpaths
 from .laser import FillOp, LaserSettings, LineOp, RUN_ORDER
-from .sheets import laser_run
+from .sheets import label_digits, laser_run, sheet_guides, slot_group_label
 from .template import Template
 
 __all__ = ["sheet_lbrn2", "plaque_lbrn2", "CUT_INDEX", "TOOL_INDEX", "APP_VERSION"]
@@ -209,8 +209,8 @@ def sheet_lbrn2(sheet, template: Template, batch_id: str, laser: LaserSettings) 
     bottom-left corner at LightBurn (0, 0) and y up.
     """
     h = sheet.bed_h
-    guides = {slot.index: paths for slot, paths in sheet_guides(sheet, template)}
-    width = max(2, len(str(len(sheet.slots))))
+    guides = {g.slot.index: g.bed_paths() for g in sheet_guides(sheet, template)}
+    digits = label_digits(template)
     used: set[str] = set()
     body: list[str] = []
     notes = [f"plaquegen: batch {batch_id}, sheet {sheet.number}, {len(sheet.slots)} plaques. "
@@ -219,7 +219,7 @@ def sheet_lbrn2(sheet, template: Template, batch_id: str, laser: LaserSettings) 
     ind = " " * 12
     run = laser_run(sheet).layers
     for slot in (s for s, _ in run[0][1]) if run else ():  # plaques in the sheet's laser sweep
-        title = slot_title(slot.index, slot.plaque, width)
+        title = slot_group_label(slot, digits)
         children = _plaque_children(slot.plaque, h, slot.x, slot.y, ind)
         used |= {n for n in RUN_ORDER if slot.plaque.layer(n)}
         for p in guides.get(slot.index, []):

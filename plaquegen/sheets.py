@@ -27,7 +27,7 @@ from .records import pad_number
 from .svgout import element, layer_open, paths_xml, svg_document
 from .template import Bed, Template
 
-__all__ = ["Slot", "Sheet", "pockets", "plan", "fill", "layout", "SheetRun", "laser_run", "slot_group_id", "slot_group_label", "sheet_svg", "guide_layer", "LABEL_FONT", "LABEL_CAP"]
+__all__ = ["Slot", "Sheet", "pockets", "plan", "fill", "layout", "SheetRun", "laser_run", "slot_group_id", "slot_group_label", "sheet_svg", "guide_layer", "SlotGuide", "sheet_guides", "label_digits", "LABEL_FONT", "LABEL_CAP"]
 
 LABEL_FONT = "hershey:futural"
 LABEL_CAP = 2.2  # mm
@@ -224,6 +224,11 @@ def _figures(options: list) -> list:
     return out
 
 
+def label_digits(template: Template) -> int:
+    """Digits of a slot number in group ids and labels: enough for the jig's last pocket."""
+    return max(2, len(str(template.bed.slots)))
+
+
 def slot_group_id(slot: Slot, layer: str, digits: int = 2) -> str:
     """XML-safe ASCII id of one plaque's group on a layer, e.g. "slot-07-engrave"."""
     return f"slot-{slot.index:0{digits}d}-{layer}"
@@ -238,7 +243,7 @@ def slot_group_label(slot: Slot, digits: int = 2) -> str:
 def sheet_svg(sheet: Sheet, template: Template, batch_id: str) -> bytes:
     """A bed-sized SVG with every plaque of the sheet at its pocket, 1:1 in mm, in laser order."""
     title = f"Batch {batch_id}, sheet {sheet.number}: {len(sheet.slots)} plaques"
-    digits = max(2, len(str(template.bed.slots)))
+    digits = label_digits(template)
     body = []
     for name, run in laser_run(sheet).layers:
         groups = "".join(
@@ -251,12 +256,26 @@ def sheet_svg(sheet: Sheet, template: Template, batch_id: str) -> bytes:
     return svg_document(sheet.bed_w, sheet.bed_h, title, body)
 
 
+@dataclass(frozen=True)
+class SlotGuide:
+    """What one pocket shows on the guide layer (never output): ``outlines``, the pocket and
+    the plaque's own guide paths in plaque mm (the pocket's top-left at slot.x, slot.y on the
+    bed), and ``label``, the slot's label in bed mm. Every sheet writer draws these."""
+
+    slot: Slot
+    outlines: tuple[Path, ...]
+    label: tuple[Path, ...]
+
+    def bed_paths(self) -> list[Path]:
+        """Outlines and label together, in bed mm."""
+        return [p.translated(self.slot.x, self.slot.y) for p in self.outlines] + list(self.label)
+
+
 _POCKETS: dict[tuple[float, float, float], Path] = {}
 
 
-def guide_layer(sheet: Sheet, template: Template) -> str:
-    """The guide layer: pocket outlines, each plaque's own guide paths and slot labels (never
-    output)."""
+def sheet_guides(sheet: Sheet, template: Template) -> list[SlotGuide]:
+    """The guide layer of a sheet, pocket by pocket in slot order."""
     w, h = template.width, template.height
     key = (w, h, template.corner_radius)
     pocket = _POCKETS.get(key)
@@ -264,13 +283,19 @@ def guide_layer(sheet: Sheet, template: Template) -> str:
         pocket = _POCKETS.setdefault(key, rounded_rect(0.0, 0.0, w, h, template.corner_radius))
     out = []
     for slot in sheet.slots:
-        paths = [pocket]
+        outlines = [pocket]
         guide = slot.plaque.layer("guide") if slot.plaque else None
         if guide:
-            paths += [p for p in guide.paths if p.segs != pocket.segs]
-        out.append(paths_xml("guide", paths, slot.x, slot.y))
-        out.append(paths_xml("guide", _slot_label(slot, template)))
-    return layer_open("guide", template, "".join(out))
+            outlines += [p for p in guide.paths if p.segs != pocket.segs]
+        out.append(SlotGuide(slot, tuple(outlines), _slot_label(slot, template)))
+    return out
+
+
+def guide_layer(sheet: Sheet, template: Template) -> str:
+    """The SVG guide layer: pocket outlines, each plaque's own guide paths and slot labels."""
+    return layer_open("guide", template, "".join(
+        paths_xml("guide", g.outlines, g.slot.x, g.slot.y) + paths_xml("guide", g.label)
+        for g in sheet_guides(sheet, template)))
 
 
 def _slot_label(slot: Slot, template: Template) -> tuple[Path, ...]:

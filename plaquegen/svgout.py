@@ -14,6 +14,7 @@ keeps such a writer as the reference).
 from __future__ import annotations
 
 from typing import Iterable
+from xml.sax.saxutils import escape
 
 from .layers import LAYERS
 from .geometry import Path, Plaque
@@ -121,29 +122,18 @@ def _format(segs, dx: float, dy: float) -> str:
     return "".join(parts)
 
 
+# What ElementTree writes inside attribute values besides & < > (saxutils.escape does those).
+_ATTR_ENTITIES = {'"': "&quot;", "\r": "&#13;", "\n": "&#10;", "\t": "&#09;"}
+
+
 def escape_text(text: str) -> str:
     """Character data as XML needs it (& < >)."""
-    if "&" in text:
-        text = text.replace("&", "&amp;")
-    if "<" in text:
-        text = text.replace("<", "&lt;")
-    if ">" in text:
-        text = text.replace(">", "&gt;")
-    return text
+    return escape(text)
 
 
 def escape_attr(text: str) -> str:
     """An attribute value as XML needs it (what ElementTree writes: & < > " CR LF TAB)."""
-    text = escape_text(text)
-    if '"' in text:
-        text = text.replace('"', "&quot;")
-    if "\r" in text:
-        text = text.replace("\r", "&#13;")
-    if "\n" in text:
-        text = text.replace("\n", "&#10;")
-    if "\t" in text:
-        text = text.replace("\t", "&#09;")
-    return text
+    return escape(text, _ATTR_ENTITIES)
 
 
 def _attrs(attrs: dict[str, str]) -> str:

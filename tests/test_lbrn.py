@@ -153,3 +153,37 @@ def test_hostile_label_is_escaped(composer, template, laser):
 
 def test_deterministic(sheet, template, laser):
     assert sheet_lbrn2(sheet, template, "b", laser) == sheet_lbrn2(sheet, template, "b", laser)
+
+
+def test_every_sheet_format_names_a_slot_the_same_on_a_jig_of_over_99_pockets(tmp_path):
+    """SVG, DXF and LightBurn take their slot labels from sheets.py: on a 120-pocket jig a
+    partial sheet still says "slot 001", like the jig's last pocket "slot 120"."""
+    import io
+
+    import ezdxf
+
+    from conftest import template_variant
+    from plaquegen.compose import Composer
+    from plaquegen.dxfout import sheet_dxf
+    from plaquegen.register import load_register
+    from plaquegen.sheets import Sheet, fill, sheet_svg
+    from plaquegen.template import load_template
+
+    tpl = load_template(template_variant(tmp_path, **{"height = 400.0": "height = 800.0",
+                                                      "rows = 11": "rows = 20"}))
+    assert tpl.bed.slots == 120
+    comp = Composer.prepare(tpl)
+    cars = load_register().customers()[:5]
+    sheet = Sheet(1, tpl.bed.width, tpl.bed.height,
+                  fill([comp.compose(c.vin, c.number, 6309) for c in cars], tpl.bed), "s.svg")
+    svg = DET.fromstring(sheet_svg(sheet, tpl, "b"))
+    ink = "{http://www.inkscape.org/namespaces/inkscape}label"
+    svg_labels = {g.get(ink) for g in svg.iter("{http://www.w3.org/2000/svg}g")
+                  if g.get("id", "").startswith("slot-")}
+    dxf = ezdxf.read(io.StringIO(sheet_dxf(sheet, tpl, "b").decode("utf-8")))
+    dxf_labels = {g.dxf.description for _, g in dxf.groups}
+    root = DET.fromstring(sheet_lbrn2(sheet, tpl, "b", tpl.laser))
+    lbrn_labels = {s.get("Name") for s in root.iter("Shape") if s.get("Type") == "Group"}
+    want = {f"slot {i:03d} \u00b7 {p.label} \u00b7 {p.vin}"
+            for i, p in enumerate((s.plaque for s in sheet.slots), start=1)}
+    assert svg_labels == dxf_labels == lbrn_labels == want
