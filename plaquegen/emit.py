@@ -287,8 +287,7 @@ def finish(folder: Path, head: JobSheetInfo, made: Emission, rows: Sequence[Mani
 def jobsheet_info(head: JobSheetInfo, made: Emission, rows: Sequence[ManifestRow] | None = None,
                   proof_prefix: str = "") -> JobSheetInfo:
     """The whole job sheet's content: the head, the made sheets and machine time, one list
-    row per plaque in build order (``rows``: the manifest rows, by default ``made.rows``)."""
-    ordered = sorted(made.rows if rows is None else rows, key=lambda r: (r.number, r.vin))
+    row per manifest row (``rows`` in build order, by default ``made.rows``, which are)."""
     plaques = tuple((r.label, r.vin, r.order_id, r.svg, proof_prefix + r.proof if r.proof else "")
-                    for r in ordered)
+                    for r in (made.rows if rows is None else rows))
     return replace(head, plaques=plaques, sheets=made.sheets, machine_s=made.machine_s)
