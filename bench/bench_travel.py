@@ -53,8 +53,6 @@ def vpype_penup_mm(svg: Path, *commands: str) -> float:
 
 
 def measure(orders: Path, out: Path, label: str) -> list[tuple]:
-    from plaquegen.sheets import laser_run  # noqa: F401  (figures below come from the files)
-
     res = run_batch(BatchOptions(orders=orders, out=out, workers=2, proofs=False))
     rows = []
     for sheet in sorted((res.folder / "sheets").glob("sheet-*.svg")):

@@ -49,7 +49,7 @@ def hatch_lines(geom, interval: float, angle: float = 0.0,
         for part in getattr(g, "geoms", [g]):
             if part.is_empty or part.geom_type != "LineString" or part.length <= 0:
                 continue
-            (x0, y0), (x1, y1) = part.coords[0], part.coords[-1]
+            (x0, y0), (x1, _) = part.coords[0], part.coords[-1]
             segs.append((min(x0, x1), max(x0, x1), y0))
         if not segs:
             continue

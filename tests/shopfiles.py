@@ -3,7 +3,6 @@ an independent reference geometry (shapely), rasters and a headless MeerK40t run
 from __future__ import annotations
 
 import io
-import math
 import os
 import re
 import shutil
@@ -27,7 +26,7 @@ def sheet_of(composer, template, n: int = 8):
 
 def ref_polys(segs, steps: int = 64):
     """Closed sub-paths as point lists, cubics sampled uniformly (independent of dxfout)."""
-    out, cur, pts = [], None, []
+    out, pts = [], []
     for s in segs:
         if s[0] == "M":
             if len(pts) > 2:

@@ -3,7 +3,6 @@ plaque, hatch output and time estimates, checked on the files a real batch wrote
 from __future__ import annotations
 
 import io
-import math
 import re
 import shutil
 import subprocess

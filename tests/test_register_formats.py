@@ -2,7 +2,6 @@
 and '#' lines that hide a car (issue 12: a comment is a comment only when it holds no VIN)."""
 from __future__ import annotations
 
-from pathlib import Path
 
 import openpyxl
 import pytest
