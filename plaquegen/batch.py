@@ -260,9 +260,7 @@ def _make(plan: BatchPlan, opts: BatchOptions, ledger: Ledger,
         created_at = plan.previous.created_at if plan.previous else now
         record = BatchRecord(batch_id, plan.orders_path, plan.orders_sha256, created_at, now,
                              pin.sha256, plan.template_sha256)
-        write_info(folder, BatchInfo(batch_id, plan.orders_path, plan.orders_sha256, created_at,
-                                     now, pin.sha256, pin.total, pin.demo, pin.source,
-                                     plan.template_sha256))
+        write_info(folder, BatchInfo.of(record, pin))
         timings["job sheet+manifest"] = time.perf_counter() - t2
         sync_folder(folder)
         try:

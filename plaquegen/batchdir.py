@@ -25,7 +25,7 @@ from typing import Iterable, Sequence
 
 from .errors import PlaquegenError
 from .files import atomic_write_bytes, csv_bytes, read_csv, safe_name, sheet_cell, unsheet_cell
-from .ledger import Event
+from .ledger import BatchRecord, Event, RegisterPin
 from .records import Reject, pad_number
 
 __all__ = ["BatchDirError", "ManifestRow", "BatchInfo", "BatchFolder", "MANIFEST_FIELDS",
@@ -195,6 +195,23 @@ class BatchInfo:
     register_demo: bool
     register_source: str
     template_sha256: str
+
+    @classmethod
+    def of(cls, record: BatchRecord, pin: RegisterPin) -> "BatchInfo":
+        """batch.json for the ledger's batch row and the register pin it was made under."""
+        return cls(record.batch_id, record.orders_path, record.orders_sha256, record.created_at,
+                   record.updated_at, pin.sha256, pin.total, pin.demo, pin.source,
+                   record.template_sha256)
+
+    def record(self, batch_id: str) -> BatchRecord:
+        """The ledger's batch row again (``batch_id``: the folder's name, which wins)."""
+        return BatchRecord(batch_id, self.orders_path, self.orders_sha256, self.created_at,
+                           self.updated_at, self.register_sha256, self.template_sha256)
+
+    def pin(self) -> RegisterPin:
+        """The register pin again (pinned when the batch was first made)."""
+        return RegisterPin(self.register_sha256, self.register_total, self.register_demo,
+                           self.register_source, self.created_at)
 
 
 def write_info(folder: Path, info: BatchInfo) -> None:

@@ -18,7 +18,7 @@ from .batchdir import (INCOMPLETE, batch_folders, incomplete_reason, read_histor
                        read_manifest)
 from .clock import utc_now
 from .errors import PlaquegenError
-from .ledger import BatchRecord, Issue, Ledger, RegisterPin
+from .ledger import Issue, Ledger, RegisterPin
 from .records import pad_number
 from .register import DEMO_REGISTER, Register, load_register
 
@@ -172,12 +172,7 @@ def rebuild_ledger(out: Path, ledger_path: Path) -> RebuildReport:
             issues = [Issue(r.vin, r.number, f.name, r.order_id, r.svg_sha256, r.proof_sha256,
                             issued_at.get(r.vin, when), r.vin in reprints, total=r.total)
                       for r in rows]
-            batch = pin = None
-            if info is not None:
-                batch = BatchRecord(f.name, info.orders_path, info.orders_sha256, info.created_at,
-                                    info.updated_at, info.register_sha256, info.template_sha256)
-                pin = RegisterPin(info.register_sha256, info.register_total, info.register_demo,
-                                  info.register_source, info.created_at)
+            batch, pin = (info.record(f.name), info.pin()) if info is not None else (None, None)
             led.restore(issues, events, batch, pin)
             n_plaques += len(issues)
             n_events += len(events)
