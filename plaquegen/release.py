@@ -18,7 +18,6 @@ from .errors import PlaquegenError
 from .files import atomic_write_bytes, sha256_bytes, sync_folder
 from .ledger import Event, Ledger
 from .records import Numbered, Order
-from .svgout import plaque_svg
 from .template import load_template
 from .states import (APPROVED, CHANGES, WAITING, ApprovalError, PlaqueState, counts, load_state,
                      open_batch_and_ledger, plaque_states, released_plaques)
@@ -70,69 +69,80 @@ def release(folder: str | os.PathLike, ledger: str | os.PathLike | None = None,
         if s.state != APPROVED:
             continue
         row = batch.row(s.vin)
-        approved_sha = issues[s.vin].svg_sha256
         data = read_inside(batch.folder, row.svg)
         if data is None:
             refused.append((s, f"engrave file {row.svg} is missing"))
-        elif sha256_bytes(data) != approved_sha:
+        elif sha256_bytes(data) != issues[s.vin].svg_sha256:
             refused.append((s, f"engrave file {row.svg} differs from the approved artwork "
                                "(changed after approval)"))
-        elif sha256_bytes(plaque_svg(composer.compose(row.vin, row.number, row.total), tpl)) \
-                != approved_sha:
-            refused.append((s, "the plaque made again with this template differs from the approved "
-                               "artwork (was the batch made with another --template?)"))
         else:
             placed.append((s, row))
 
     target = batch.folder / RELEASED
     held_before = released_plaques(batch.folder)
-    if not placed:
-        removed = target.exists()
-        if removed:
-            shutil.rmtree(target)  # nothing approved any more: an old release must not linger
-        _log_release(ledger_path, batch, held_before, {})
-        return ReleaseResult(batch.batch_id, target, states, [], refused, 0, removed)
-
-    c = counts(states)
-    title = f"{batch.batch_id} RELEASED"
     created = today()
     for leftover in batch.folder.glob(".released-*"):  # a killed release's half-built folder
         shutil.rmtree(leftover, ignore_errors=True)
-    tmp = Path(tempfile.mkdtemp(prefix=".released-new-", dir=batch.folder))
-    by_vin = {s.vin: s for s, _ in placed}
-    try:
-        numbered = [Numbered(Order(0, r.order_id, r.vin), r.vin, r.number, r.total, r.market)
-                    for _, r in placed]
-        ctx = EmitContext(composer, tpl, title, created, tmp, proofs=False,
-                          formats=formats or tpl.formats)
-        notes = (f"RELEASED: only the {len(placed)} owner-approved plaques of batch {batch.batch_id} "
-                 f"({len(states)} in the batch: {c[APPROVED]} approved, {c[WAITING]} waiting, "
-                 f"{c[CHANGES]} changes requested).",
-                 "Engrave only from this released/ folder; the batch's own sheets/ hold unapproved "
-                 "plaques too.")
-        if refused:
-            notes += (f"{len(refused)} approved plaque(s) held back: their files no longer match "
-                      "the approval.",)
-        head = jobsheet_head(tpl, title, created, 0, len(states), notes, ctx.formats)
-        made = emit(ctx, numbered, workers, head=head)
-        proof_of = {p.vin: p.proof for _, p in placed}
-        rows = [replace(r, proof=proof_of[r.vin], approved_by=by_vin[r.vin].name,
-                        approved_at=by_vin[r.vin].read_at) for r in made.rows]
-        sheets = made.sheets
-        finish(tmp, head, made, rows, released=True, proof_prefix="../")
-        atomic_write_bytes(tmp / "README.txt", _readme(batch.batch_id, len(placed), len(sheets),
-                                                       created).encode("utf-8"))
-        sync_folder(tmp)
-        _swap_in(tmp, target)
-    except OSError as e:
-        raise ApprovalError(f"cannot write {target}: {e.strerror or e}.") from None
-    finally:
-        if tmp.exists():
-            shutil.rmtree(tmp, ignore_errors=True)
+    while True:
+        if not placed:
+            removed = target.exists()
+            if removed:
+                shutil.rmtree(target)  # nothing approved any more: an old release must not linger
+            _log_release(ledger_path, batch, held_before, {})
+            return ReleaseResult(batch.batch_id, target, states, [], refused, 0, removed)
+        tmp = Path(tempfile.mkdtemp(prefix=".released-new-", dir=batch.folder))
+        try:
+            made, head = _emit_released(batch, composer, tpl, states, placed, refused, created,
+                                        tmp, formats, workers)
+            # Each plaque is made again here, and must be the very file its owner approved.
+            differs = {r.vin for r in made.rows if r.svg_sha256 != issues[r.vin].svg_sha256}
+            if differs:  # (a template other than the batch's): hold those back, lay out again
+                refused += [(s, "the plaque made again with this template differs from the "
+                                "approved artwork (was the batch made with another --template?)")
+                            for s, _ in placed if s.vin in differs]
+                placed = [(s, r) for s, r in placed if s.vin not in differs]
+                continue
+            by_vin = {s.vin: s for s, _ in placed}
+            proof_of = {r.vin: r.proof for _, r in placed}
+            rows = [replace(r, proof=proof_of[r.vin], approved_by=by_vin[r.vin].name,
+                            approved_at=by_vin[r.vin].read_at) for r in made.rows]
+            finish(tmp, head, made, rows, released=True, proof_prefix="../")
+            atomic_write_bytes(tmp / "README.txt", _readme(batch.batch_id, len(placed),
+                                                           len(made.sheets), created).encode("utf-8"))
+            sync_folder(tmp)
+            _swap_in(tmp, target)
+            break
+        except OSError as e:
+            raise ApprovalError(f"cannot write {target}: {e.strerror or e}.") from None
+        finally:
+            if tmp.exists():
+                shutil.rmtree(tmp, ignore_errors=True)
     _log_release(ledger_path, batch, held_before, {r.vin: r for r in rows})
     states = [replace(s, released=s.vin in by_vin) for s in states]
     return ReleaseResult(batch.batch_id, target, states, [s for s in states if s.released],
-                         refused, len(sheets))
+                         refused, len(made.sheets))
+
+
+def _emit_released(batch: BatchFolder, composer: Composer, tpl, states: list[PlaqueState],
+                   placed: list[tuple[PlaqueState, ManifestRow]], refused: list, created: str,
+                   tmp: Path, formats: tuple[str, ...] | None, workers: int):
+    """The placed plaques' engrave files and sheets in ``tmp``; (emission, job sheet head)."""
+    c = counts(states)
+    title = f"{batch.batch_id} RELEASED"
+    numbered = [Numbered(Order(0, r.order_id, r.vin), r.vin, r.number, r.total, r.market)
+                for _, r in placed]
+    ctx = EmitContext(composer, tpl, title, created, tmp, proofs=False,
+                      formats=formats or tpl.formats)
+    notes = (f"RELEASED: only the {len(placed)} owner-approved plaques of batch {batch.batch_id} "
+             f"({len(states)} in the batch: {c[APPROVED]} approved, {c[WAITING]} waiting, "
+             f"{c[CHANGES]} changes requested).",
+             "Engrave only from this released/ folder; the batch's own sheets/ hold unapproved "
+             "plaques too.")
+    if refused:
+        notes += (f"{len(refused)} approved plaque(s) held back: their files no longer match "
+                  "the approval.",)
+    head = jobsheet_head(tpl, title, created, 0, len(states), notes, ctx.formats)
+    return emit(ctx, numbered, workers, head=head), head
 
 
 def _log_release(ledger_path: Path, batch: BatchFolder, before: dict[str, str],
