@@ -38,13 +38,15 @@ from .inbox import CANDIDATE, Item, collect, guess_plaque, quiet
 from .ledger import Event, Issue, Ledger
 from .proofform import APPROVE as FORM_APPROVE, ID_FIELD, field_name, field_suffix, read_proof
 from .release import ReleaseResult, release
-from .states import (APPROVALS_FIELDS, APPROVED, CHANGES, RELEASED_DIR, WAITING, ApprovalError, PlaqueState, StatusResult, approvals_csv, batch_ledger, batch_status, counts, load_issues, open_batch_and_ledger, plaque_states, released_plaques)
+from .states import (APPROVALS_FIELDS, APPROVED, CHANGES, WAITING, ApprovalError, PlaqueState,
+                     StatusResult, approvals_csv, batch_ledger, batch_status, counts, load_issues,
+                     open_batch_and_ledger, plaque_states, released_plaques)
 
 # The approvals API as before the split: states, status and release are re-exported.
 __all__ = ["ApprovalError", "Answer", "Returned", "PlaqueState", "ApprovalsResult",
            "ReleaseResult", "StatusResult", "read_answer",
            "record_approvals", "record_by_hand", "batch_status", "release", "counts", "APPROVED",
-           "CHANGES", "WAITING", "REFUSED", "APPROVALS_FIELDS", "RELEASED_DIR", "batch_ledger",
+           "CHANGES", "WAITING", "REFUSED", "APPROVALS_FIELDS", "batch_ledger",
            "open_batch_and_ledger", "plaque_states"]
 
 NO_ANSWER = "no answer"

@@ -16,7 +16,7 @@ from .errors import PlaquegenError
 from .files import csv_bytes, read_csv, sheet_cell
 from .ledger import Event, Issue, Ledger
 
-__all__ = ["APPROVED", "CHANGES", "WAITING", "RELEASED_DIR", "APPROVALS_FIELDS", "ApprovalError",
+__all__ = ["APPROVED", "CHANGES", "WAITING", "APPROVALS_FIELDS", "ApprovalError",
            "batch_ledger", "open_batch_and_ledger", "load_issues", "PlaqueState", "counts",
            "plaque_states", "released_plaques", "approvals_csv", "StatusResult", "load_state",
            "batch_status"]
@@ -25,7 +25,6 @@ __all__ = ["APPROVED", "CHANGES", "WAITING", "RELEASED_DIR", "APPROVALS_FIELDS",
 APPROVED = "approved"
 CHANGES = "changes requested"
 WAITING = "waiting"
-RELEASED_DIR = RELEASED
 
 APPROVALS_FIELDS = ("number", "vin", "order_id", "label", "state", "changes", "name", "date",
                     "source", "read_at", "svg_sha256")
