@@ -23,8 +23,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from plaquegen.batch import BatchOptions, run_batch  # noqa: E402
-from plaquegen.register import load_register  # noqa: E402
+from plaquegen.pipeline.batch import BatchOptions, run_batch  # noqa: E402
+from plaquegen.inputs.register import load_register  # noqa: E402
 
 
 def write_orders(path: Path, n: int) -> int:
@@ -94,11 +94,11 @@ def time_inkscape(svgs: list[Path]) -> float | None:
 def bench_proof_writers(n: int = 300, runs: int = 3) -> dict[str, float]:
     """CPU ms per proof of the template writer and the reference reportlab writer, same plaques,
     interleaved runs in this process (median of ``runs``); also the job sheet's CPU time."""
-    from plaquegen.compose import Composer
-    from plaquegen.proofpage import render_proof_reportlab
-    from plaquegen.proofwriter import ProofWriter
-    from plaquegen.records import Numbered, Order
-    from plaquegen.template import load_template
+    from plaquegen.art.compose import Composer
+    from plaquegen.proof.page import render_proof_reportlab
+    from plaquegen.proof.writer import ProofWriter
+    from plaquegen.core.records import Numbered, Order
+    from plaquegen.inputs.template import load_template
 
     composer = Composer.prepare(load_template())
     reg = load_register()

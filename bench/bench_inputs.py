@@ -2,8 +2,8 @@
 
 Measures what the tests only check for behaviour (tests never assert times):
 
-* refusing each hostile artwork file of tests/test_artwork.py (REFUSALS) and
-  tests/test_hardening.py (HOSTILE_ART) with load_artwork, slowest first;
+* refusing each hostile artwork file of tests/art/test_artwork.py (REFUSALS) and
+  tests/art/test_hostile_artwork.py (HOSTILE_ART) with load_artwork, slowest first;
 * loading the shipped silhouette and signature (warm: second and later loads);
 * the whole CLI process refusing a template whose artwork links to http://
   (the admin's view: start-up included);
@@ -27,9 +27,9 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
+sys.path[:0] = [str(ROOT), str(ROOT / "tests"), str(ROOT / "tests" / "art")]
 
-from plaquegen.artwork import ArtworkError, load_artwork  # noqa: E402
+from plaquegen.art.artwork import ArtworkError, load_artwork  # noqa: E402
 
 
 def _median_ms(fn, runs: int) -> float:
@@ -51,7 +51,7 @@ def _refuse(path: Path) -> None:
 
 def bench_refusals(tmp: Path, runs: int) -> list[tuple[str, float]]:
     import test_artwork
-    import test_hardening
+    import test_hostile_artwork as test_hardening
 
     cases = {f"artwork:{k}": v[0] for k, v in test_artwork.REFUSALS.items()}
     cases.update({f"hardening:{k}": v[0] for k, v in test_hardening.HOSTILE_ART.items()})
@@ -81,7 +81,7 @@ def bench_cli(tmp: Path, runs: int) -> list[tuple[str, float]]:
     orders = ROOT / "orders" / "example.csv"
 
     def refuse() -> None:
-        r = subprocess.run([sys.executable, "-m", "plaquegen.cli", "batch", str(orders), "--out",
+        r = subprocess.run([sys.executable, "-m", "plaquegen", "batch", str(orders), "--out",
                             str(tmp / "out"), "--template", str(tpl), "--workers", "1"],
                            capture_output=True, cwd=tmp)
         assert r.returncode == 1, r.stderr
@@ -112,7 +112,7 @@ origin_y = 0.0
 """, "utf-8")
 
     def huge_bed() -> None:
-        r = subprocess.run([sys.executable, "-m", "plaquegen.cli", "batch", str(orders), "--out",
+        r = subprocess.run([sys.executable, "-m", "plaquegen", "batch", str(orders), "--out",
                             str(tmp / "huge-out"), "--template", str(huge), "--workers", "1",
                             "--no-proofs", "--reprint"], capture_output=True, cwd=tmp)
         assert r.returncode in (0, 3), r.stderr

@@ -24,8 +24,8 @@ sys.path.insert(0, str(ROOT / "bench"))
 CHILD = r"""
 import dataclasses, pickle, sys, time
 sys.path.insert(0, sys.argv[2])
-from plaquegen import pdfkit
-from plaquegen.jobsheet import JobSheetWriter, render_jobsheet
+from plaquegen.writers import pdf as pdfkit
+from plaquegen.writers.jobsheet import JobSheetWriter, render_jobsheet
 info = pickle.load(open(sys.argv[1], "rb"))
 pdfkit.register_fonts()  # the batch registers the fonts before its workers fork
 if sys.argv[3] == "whole":
@@ -43,10 +43,10 @@ else:
 
 
 def capture(n: int | None, folder: Path) -> Path:
-    import plaquegen.batch as batch
+    import plaquegen.pipeline.batch as batch
     from bench_batch import write_orders
-    from plaquegen.batch import BatchOptions, run_batch
-    from plaquegen.emit import jobsheet_info
+    from plaquegen.pipeline.batch import BatchOptions, run_batch
+    from plaquegen.pipeline.emit import jobsheet_info
 
     got = {}
     real = batch.finish

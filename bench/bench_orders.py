@@ -19,12 +19,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from plaquegen.register import load_register  # noqa: E402
+from plaquegen.inputs.register import load_register  # noqa: E402
 
 _CHILD = """
 import json, resource, sys, time
 sys.path.insert(0, {root!r})
-from plaquegen.orders import read_orders
+from plaquegen.inputs.orders import read_orders
 t0 = time.perf_counter()
 of = read_orders({path!r})
 wall = time.perf_counter() - t0

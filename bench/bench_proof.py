@@ -21,12 +21,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from plaquegen.compose import Composer  # noqa: E402
-from plaquegen.proofpage import render_proof_reportlab  # noqa: E402
-from plaquegen.proofwriter import ProofWriter  # noqa: E402
-from plaquegen.records import Numbered, Order  # noqa: E402
-from plaquegen.register import load_register  # noqa: E402
-from plaquegen.template import load_template  # noqa: E402
+from plaquegen.art.compose import Composer  # noqa: E402
+from plaquegen.proof.page import render_proof_reportlab  # noqa: E402
+from plaquegen.proof.writer import ProofWriter  # noqa: E402
+from plaquegen.core.records import Numbered, Order  # noqa: E402
+from plaquegen.inputs.register import load_register  # noqa: E402
+from plaquegen.inputs.template import load_template  # noqa: E402
 
 COUNTRIES = ("DE", "US", "GB", "FR", "AT", "CA", "AU", "CH")
 SHA = "ab" * 32

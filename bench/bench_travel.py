@@ -25,7 +25,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 from bench_batch import write_orders  # noqa: E402
-from plaquegen.batch import BatchOptions, run_batch  # noqa: E402
+from plaquegen.pipeline.batch import BatchOptions, run_batch  # noqa: E402
 
 PX = 25.4 / 96
 SVG_NS = "http://www.w3.org/2000/svg"

@@ -15,18 +15,18 @@ from __future__ import annotations
 
 from importlib import import_module
 
-__version__ = "0.1.0"
+from .core.version import __version__
 
 _EXPORTS = {
-    "PlaquegenError": "errors",
-    "read_orders": "orders", "Order": "records", "Reject": "records", "Numbered": "records",
-    "load_register": "register", "Register": "register", "Refused": "register",
-    "number_orders": "numbering",
-    "load_template": "template", "Template": "template",
-    "Composer": "compose", "Plaque": "geometry", "Layer": "geometry", "Path": "geometry",
-    "plaque_svg": "svgout", "render_proof": "proof", "read_proof": "proofform",
-    "BatchOptions": "batch", "plan_batch": "batch", "run_batch": "batch",
-    "Ledger": "ledger", "open_batch": "batchdir",
+    "PlaquegenError": "core.errors",
+    "read_orders": "inputs.orders", "Order": "core.records", "Reject": "core.records", "Numbered": "core.records",
+    "load_register": "inputs.register", "Register": "inputs.register", "Refused": "inputs.register",
+    "number_orders": "inputs.numbering",
+    "load_template": "inputs.template", "Template": "inputs.template",
+    "Composer": "art.compose", "Plaque": "geometry.paths", "Layer": "geometry.paths", "Path": "geometry.paths",
+    "plaque_svg": "writers.svg", "render_proof": "proof.render", "read_proof": "proof.form",
+    "BatchOptions": "pipeline.batch", "plan_batch": "pipeline.batch", "run_batch": "pipeline.batch",
+    "Ledger": "record.ledger", "open_batch": "record.folder",
 }
 __all__ = sorted(_EXPORTS) + ["__version__"]
 

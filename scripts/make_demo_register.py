@@ -29,7 +29,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from plaquegen.vin import check_digit  # noqa: E402
+from plaquegen.inputs.vin import check_digit  # noqa: E402
 
 DEFAULT_OUT = ROOT / "assets" / "register-demo.csv"
 SEED = 1

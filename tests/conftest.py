@@ -18,6 +18,11 @@ from typing import Callable, Iterable
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
+# A few test modules share helpers with each other (test_proof's renderers, test_approvals'
+# form filler): every test folder is importable by module name, whichever runs first.
+for _d in sorted(Path(__file__).resolve().parent.iterdir()):
+    if _d.is_dir() and _d.name not in ("golden", "helpers", "__pycache__") and str(_d) not in sys.path:
+        sys.path.append(str(_d))
 EXAMPLE = ROOT / "orders" / "example.csv"
 
 INKSCAPE = shutil.which("inkscape")
@@ -88,7 +93,7 @@ def template_variant(tmp_path: Path, edit: Callable[[str], str] | None = None, a
 @pytest.fixture(scope="session")
 def example_batch(tmp_path_factory):
     """The example orders made into a batch (proofs included), as the admin would run it."""
-    from plaquegen.batch import BatchOptions, run_batch
+    from plaquegen.pipeline.batch import BatchOptions, run_batch
 
     out = tmp_path_factory.mktemp("out")
     result = run_batch(BatchOptions(orders=EXAMPLE, out=out, workers=2))
@@ -97,21 +102,21 @@ def example_batch(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def template():
-    from plaquegen.template import load_template
+    from plaquegen.inputs.template import load_template
 
     return load_template()
 
 
 @pytest.fixture(scope="session")
 def register():
-    from plaquegen.register import load_register
+    from plaquegen.inputs.register import load_register
 
     return load_register()
 
 
 @pytest.fixture(scope="session")
 def composer(template):
-    from plaquegen.compose import Composer
+    from plaquegen.art.compose import Composer
 
     return Composer.prepare(template)
 
@@ -127,3 +132,42 @@ def python_output(code: str, hash_seed: int = 0) -> str:
                        text=True, timeout=120)
     assert r.returncode == 0, r.stderr
     return r.stdout
+
+# Hostile-input tests: many examples, no deadline (the machines are shared and noisy).
+from hypothesis import HealthCheck, settings as _settings  # noqa: E402
+
+HYPOTHESIS_SETTINGS = _settings(max_examples=250, deadline=None,
+                                suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
+                                                       HealthCheck.function_scoped_fixture])
+FORMULA_START = ("=", "+", "-", "@")
+
+
+def one_sentence(msg: str) -> None:
+    """A message a person reads: one line, not empty, not a traceback."""
+    assert msg.strip(), "empty message"
+    assert len(msg.splitlines()) == 1, f"message spans lines: {msg!r}"
+    assert "Traceback" not in msg
+
+
+def cli_batch(tmp_path: Path, template: Path, orders: Path | None = None, out: Path | None = None,
+              *extra: str):
+    orders = orders or (ROOT / "orders" / "example.csv")
+    out = out or (tmp_path / "out")
+    """`plaquegen batch` in-process with a template (the example orders unless given)."""
+    from click.testing import CliRunner
+    from plaquegen.cli import main
+
+    return CliRunner().invoke(main, ["batch", str(orders), "--out", str(out), "--workers", "1",
+                                     "--template", str(template), *extra])
+
+
+def assert_refused(r, *words: str) -> str:
+    """A CliRunner result that refused with exit 1 and one sentence holding every word; the sentence."""
+    assert r.exit_code == 1, (r.exit_code, r.output, r.exception)
+    assert isinstance(r.exception, SystemExit), f"uncaught {r.exception!r}"
+    err = r.stderr.strip()
+    one_sentence(err)
+    assert err.startswith("Error: ") and len(err) < 600, err[:700]
+    for w in words:
+        assert w in err, err
+    return err

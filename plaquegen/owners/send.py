@@ -1,0 +1,112 @@
+"""The owners' loop, outgoing: who gets which proof or reminder, and what was sent.
+
+:func:`send_proofs` builds one message per plaque of a batch (proof attached, in the owner's
+language, from ``owners.csv``) for every owner not sent to yet (or named in ``again``); with no
+SMTP server it writes them to ``<batch>/outbox/*.eml`` and records nothing, with one it sends
+them and records each accepted message (Message-ID, time) in the ledger's history. Reminders go
+to owners who were sent their proof at least ``after_days`` ago and have not answered.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+from typing import Sequence
+
+from ..record.states import WAITING, open_batch_and_ledger, plaque_states
+from ..record.folder import OUTBOX, ManifestRow, read_inside, read_owners, write_history
+from ..core.clock import parse_utc, utc_now
+from ..core.errors import PlaquegenError
+from ..record.ledger import Event, Ledger
+from .outgoing import MailError, build_message, mail_language, send_messages, write_outbox
+
+__all__ = ["SendReport", "send_proofs"]
+
+
+@dataclass(frozen=True)
+class SendReport:
+    batch_id: str
+    sent: list[tuple[str, str, str]] = field(default_factory=list)      # (vin, to, message id)
+    written: list[Path] = field(default_factory=list)                  # outbox files
+    by_hand: list[tuple[str, str]] = field(default_factory=list)       # (vin, why)
+    failed: list[tuple[str, str, str]] = field(default_factory=list)   # (vin, to, server's reason)
+    skipped: int = 0                                                   # already sent / answered
+
+
+def send_proofs(folder: str | os.PathLike, *, sender: str, ledger: str | os.PathLike | None = None,
+                smtp: str | None = None, ssl: bool = False, user: str | None = None,
+                again: Sequence[str] = (), remind: bool = False, after_days: float = 7.0,
+                ca_file: str | None = None, sender_name: str = "") -> SendReport:
+    """Send (or write to the outbox) the proofs or reminders of a batch; see the module doc."""
+    batch, ledger_path = open_batch_and_ledger(folder, ledger)
+    owners = read_owners(batch.folder)
+    with Ledger(ledger_path) as led:
+        issues = {i.vin: i for i in led.issues(batch_id=batch.batch_id)}
+        events = led.events(batch_id=batch.batch_id)
+    states = {s.vin: s for s in plaque_states(batch, issues, events)}
+    last_sent: dict[str, str] = {}
+    for e in events:
+        if e.kind in ("sent", "reminded"):
+            last_sent[e.vin] = e.at
+    wanted = {v.upper() for v in again}
+    unknown = sorted(v for v in wanted if batch.row(v) is None and
+                     not any(r.vin.endswith(v) for r in batch.rows if len(v) == 7))
+    if unknown:
+        raise PlaquegenError(f"--again names {unknown[0]}, which is not in batch {batch.batch_id}.")
+    cutoff = parse_utc(utc_now()) - timedelta(days=after_days)
+    chosen: list[ManifestRow] = []
+    skipped = 0
+    for row in batch.rows:
+        named = row.vin in wanted or row.vin[-7:] in wanted
+        if remind:
+            sent = last_sent.get(row.vin)
+            due = (sent is not None and parse_utc(sent) <= cutoff
+                   and states[row.vin].state == WAITING)
+            if not (due or named):
+                skipped += 1
+                continue
+        elif row.vin in last_sent and not named:
+            skipped += 1
+            continue
+        chosen.append(row)
+
+    messages, by_hand = [], []
+    for row in chosen:
+        owner = owners.get(row.vin, {})
+        to = owner.get("email", "").strip()
+        if not to:
+            by_hand.append((row.vin, "the order has no e-mail address"))
+            continue
+        proof = read_inside(batch.folder, row.proof) if row.proof else None
+        if proof is None:
+            by_hand.append((row.vin, "the batch has no proof for it (made with --no-proofs?)"))
+            continue
+        try:
+            messages.append(build_message(
+                to=to, sender=sender, sender_name=sender_name,
+                language=mail_language(owner.get("language"), owner.get("country")),
+                owner_name=owner.get("name", ""), plaque_label=row.label, vin=row.vin,
+                batch_id=batch.batch_id, proof_name=Path(row.proof).name, proof_bytes=proof,
+                reminder=remind))
+        except MailError as e:
+            by_hand.append((row.vin, str(e)))
+    if smtp is None:
+        written = write_outbox(batch.folder / OUTBOX, messages) if messages else []
+        return SendReport(batch.batch_id, written=written, by_hand=by_hand, skipped=skipped)
+
+    host, _, port = smtp.rpartition(":") if ":" in smtp else (smtp, "", "")
+    results = send_messages(messages, host=host or smtp, port=int(port) if port else None,
+                            ssl=ssl, user=user, ca_file=ca_file)
+    kind = "reminded" if remind else "sent"
+    ok = [r for r in results if r.ok]
+    with Ledger(ledger_path) as led:
+        led.add_events([Event(r.sent_at, r.vin, batch.batch_id, kind,
+                              issues[r.vin].svg_sha256 if r.vin in issues else "",
+                              batch.row(r.vin).number, source=r.to, detail=r.message_id)
+                        for r in ok])
+        write_history(batch.folder, led.events(batch_id=batch.batch_id))
+    return SendReport(batch.batch_id, sent=[(r.vin, r.to, r.message_id) for r in ok],
+                      by_hand=by_hand,
+                      failed=[(r.vin, r.to, r.reason) for r in results if not r.ok],
+                      skipped=skipped)

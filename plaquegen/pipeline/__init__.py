@@ -1,0 +1,6 @@
+"""The workflows that make files: a batch (batch), the one emitter batch and release share (emit), release of approved plaques (release).
+
+Contract: a batch folder is complete or marked INCOMPLETE, never half-valid.
+"""
+
+__all__ = ['batch', 'emit', 'release']
