@@ -2,4 +2,4 @@
 """
 from .main import main
 
-__all__ = ["main"]
+__all__ = ["main", "answers", "batches", "cars", "exits", "options", "season"]

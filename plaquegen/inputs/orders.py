@@ -27,16 +27,11 @@ from .tables import sniff_delimiter as _sniff_lines
 from .tables import decode_text as _decode_text
 from .vin import normalize
 
-__all__ = ["ALIASES", "COLUMNS_HELP", "EXIT_REFUSED", "FIELDS", "ORDERS_HELP", "OrderFile", "OrdersError",
+__all__ = ["ALIASES", "COLUMNS_HELP", "FIELDS", "ORDERS_HELP", "OrderFile", "OrdersError",
            "clean_cell", "decode", "extract_vin", "normalize_country", "normalize_language",
            "parse_orders", "read_orders", "sniff_delimiter"]
 
 MAX_FILE_BYTES = 64 * 1024 * 1024
-
-# Suggested exit status of `check`/`batch` when the run worked but some lines were refused
-# (1 stays for fatal errors, 2 is click's usage error).
-EXIT_REFUSED = 3
-
 
 class OrdersError(PlaquegenError):
     """A fatal problem with an order file; str() is one sentence, on one line."""

@@ -33,6 +33,7 @@ from pypdf import PdfReader
 
 from ..record.folder import APPROVALS, BatchFolder, read_inside, write_history
 from ..core.clock import format_utc, parse_utc, utc_now
+from ..core.errors import Outcome
 from ..core.files import atomic_write_bytes, sha256_bytes
 from .inbox import CANDIDATE, Item, collect, guess_plaque, quiet
 from ..record.ledger import Event, Issue, Ledger
@@ -279,6 +280,17 @@ class ApprovalsResult:
     conflicts: list[str] = field(default_factory=list)  # differing answers for one plaque
     withdrawn: list[str] = field(default_factory=list)  # VINs taken out of released/
     release: "ReleaseResult | None" = None
+
+    @property
+    def refused(self) -> int:
+        """Files refused with their reason."""
+        return sum(a.outcome == REFUSED for a in self.answers)
+
+    @property
+    def outcome(self) -> Outcome:
+        if self.withdrawn:
+            return Outcome.ATTENTION
+        return Outcome.REFUSED if self.refused else Outcome.DONE
 
 
 def _answer_event(batch_id: str, a: Answer, svg_sha: str, read_at: str, source: str) -> Event:

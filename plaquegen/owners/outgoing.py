@@ -29,7 +29,7 @@ import socket
 import ssl as _ssl
 import unicodedata
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 from email import policy
 from email.headerregistry import Address
 from email.message import EmailMessage
@@ -37,6 +37,7 @@ from email.utils import format_datetime, make_msgid
 from pathlib import Path
 from typing import Sequence
 
+from ..core.clock import parse_utc, utc_now
 from ..core.errors import PlaquegenError
 from ..core.files import atomic_write_bytes, safe_name
 from ..proof.strings import GERMAN_COUNTRIES, STRINGS, language_for
@@ -212,14 +213,6 @@ def _mailbox(address: str, name: str, what: str) -> Address:
                    domain=domain)
 
 
-def _utc_now() -> datetime:
-    return datetime.now(timezone.utc).replace(microsecond=0)
-
-
-def _iso(t: datetime) -> str:
-    return t.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
 # ---------------------------------------------------------------------------
 # Building messages.
 
@@ -253,7 +246,7 @@ def build_message(*, to: str, sender: str, language: str, owner_name: str, plaqu
     if reply_to:
         msg["Reply-To"] = _mailbox(reply_to, "", "reply-to address")
     msg["Subject"] = T["subject_reminder" if reminder else "subject"].format(label=label)
-    msg["Date"] = format_datetime(date or _utc_now())
+    msg["Date"] = format_datetime(date or parse_utc(utc_now()))
     msg["Message-ID"] = make_msgid(domain=from_box.domain)
     msg[HEADER_BATCH] = safe_name(batch, "batch", 80)
     msg[HEADER_VIN] = safe_name(vin_c, "vin", 40)
@@ -444,7 +437,7 @@ def _send_all(smtp: smtplib.SMTP, messages: Sequence[EmailMessage],
         vin, batch = str(msg.get(HEADER_VIN, "")), str(msg.get(HEADER_BATCH, ""))
 
         def result(ok: bool, reason: str) -> SendResult:
-            return SendResult(mid, to, vin, batch, _iso(_utc_now()), ok, _scrub(reason, password))
+            return SendResult(mid, to, vin, batch, utc_now(), ok, _scrub(reason, password))
 
         if lost:
             results.append(result(False, lost))

@@ -17,7 +17,7 @@ from typing import Sequence
 from ..record.states import WAITING, open_batch_and_ledger, plaque_states
 from ..record.folder import OUTBOX, ManifestRow, read_inside, read_owners, write_history
 from ..core.clock import parse_utc, utc_now
-from ..core.errors import PlaquegenError
+from ..core.errors import Outcome, PlaquegenError
 from ..record.ledger import Event, Ledger
 from .outgoing import MailError, build_message, mail_language, send_messages, write_outbox
 
@@ -32,6 +32,10 @@ class SendReport:
     by_hand: list[tuple[str, str]] = field(default_factory=list)       # (vin, why)
     failed: list[tuple[str, str, str]] = field(default_factory=list)   # (vin, to, server's reason)
     skipped: int = 0                                                   # already sent / answered
+
+    @property
+    def outcome(self) -> Outcome:
+        return Outcome.REFUSED if self.failed or self.by_hand else Outcome.DONE
 
 
 def send_proofs(folder: str | os.PathLike, *, sender: str, ledger: str | os.PathLike | None = None,

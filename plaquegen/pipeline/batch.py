@@ -24,7 +24,7 @@ from ..record.folder import (OWNERS, RELEASED, owners_csv, BatchInfo, ManifestRo
 from ..core.clock import utc_now
 from ..art.compose import Composer
 from .emit import EmitContext, emit, fewer_collections, finish, jobsheet_head
-from ..core.errors import PlaquegenError
+from ..core.errors import Interrupted, Outcome, PlaquegenError
 from ..core.files import atomic_write_bytes, remove_temp_files, sync_folder
 from ..record.ledger import BatchRecord, Event, Issue, Ledger
 from ..inputs.numbering import number_orders
@@ -47,7 +47,7 @@ class BatchError(PlaquegenError):
     """A fatal problem that stops a batch; str() is one sentence."""
 
 
-class BatchInterrupted(BatchError):
+class BatchInterrupted(BatchError, Interrupted):
     """The run was interrupted (Ctrl-C); the folder is marked incomplete."""
 
 
@@ -90,6 +90,10 @@ class BatchPlan:
     previous: BatchRecord | None
     notes: tuple[str, ...]
 
+    @property
+    def outcome(self) -> Outcome:
+        return Outcome.REFUSED if self.rejects else Outcome.DONE
+
 
 @dataclass(frozen=True)
 class BatchResult:
@@ -101,6 +105,10 @@ class BatchResult:
     sheets: int
     timings: dict = field(default_factory=dict)
     notes: tuple[str, ...] = ()  # things the admin must know (demo register, changes, releases)
+
+    @property
+    def outcome(self) -> Outcome:
+        return Outcome.REFUSED if self.rejects else Outcome.DONE
 
 
 def _template_files(t: Template) -> dict[str, Path]:

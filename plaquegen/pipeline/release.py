@@ -14,7 +14,7 @@ from ..record.folder import RELEASED, BatchFolder, ManifestRow, kept_template, r
 from ..core.clock import today, utc_now
 from ..art.compose import Composer
 from .emit import EmitContext, emit, finish, jobsheet_head
-from ..core.errors import PlaquegenError
+from ..core.errors import Outcome, PlaquegenError
 from ..core.files import atomic_write_bytes, sha256_bytes, sync_folder
 from ..record.ledger import Event, Ledger
 from ..core.records import Numbered, Order
@@ -37,6 +37,10 @@ class ReleaseResult:
     refused: list[tuple[PlaqueState, str]]  # approved but not placed, with the reason
     sheets: int
     removed_stale: bool = False  # an old released/ folder was removed, nothing replaced it
+
+    @property
+    def outcome(self) -> Outcome:
+        return Outcome.ATTENTION if self.refused else Outcome.DONE
 
 
 def _release_template(batch: BatchFolder, template):

@@ -17,7 +17,7 @@ from pathlib import Path
 from .folder import (INCOMPLETE, batch_folders, incomplete_reason, read_history, read_info,
                        read_manifest)
 from ..core.clock import utc_now
-from ..core.errors import PlaquegenError
+from ..core.errors import Outcome, PlaquegenError
 from .ledger import Issue, Ledger, RegisterPin
 from ..core.records import pad_number
 from ..inputs.register import DEMO_REGISTER, Register, load_register
@@ -129,6 +129,10 @@ class RebuildReport:
     plaques: int
     events: int
     lost: tuple[str, ...]  # what could not be recovered, one sentence each
+
+    @property
+    def outcome(self) -> Outcome:
+        return Outcome.ATTENTION if self.lost else Outcome.DONE
 
 
 def rebuild_ledger(out: Path, ledger_path: Path) -> RebuildReport:

@@ -16,7 +16,7 @@ from odf.table import Table as OdfTable, TableCell, TableRow
 from odf.text import P
 
 from plaquegen.inputs.numbering import number_orders
-from plaquegen.inputs.orders import COLUMNS_HELP, EXIT_REFUSED, ORDERS_HELP, OrdersError, extract_vin, \
+from plaquegen.inputs.orders import COLUMNS_HELP, ORDERS_HELP, OrdersError, extract_vin, \
     parse_orders, read_orders
 from plaquegen.inputs.tables import cell_text, detect_encoding, read_table
 
@@ -317,7 +317,9 @@ def test_help_texts_name_formats_columns_and_exit_status():
         assert word in ORDERS_HELP
     for word in ("Fahrgestellnummer", "Bestellnummer", "Zeitstempel", "E-Mail-Adresse", 'vin="Fahrgestellnummer (FIN)"'):
         assert word in COLUMNS_HELP
-    assert EXIT_REFUSED not in (0, 1, 2)
+    from plaquegen.cli.exits import EXIT_STATUS
+    from plaquegen.core.errors import Outcome
+    assert EXIT_STATUS[Outcome.REFUSED] not in (0, 1, 2)  # 1 fatal, 2 click's usage error
 
 
 def test_read_table_is_reusable(tmp_path):

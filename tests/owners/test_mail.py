@@ -246,3 +246,17 @@ def test_unreachable_server_is_one_sentence(batch_owners):
     batch, found = batch_owners
     with pytest.raises(MailError, match="cannot connect"):
         send_messages(_messages(batch, found[:1]), host="127.0.0.1", port=free_port(), timeout=5)
+
+
+def test_the_mail_date_comes_from_the_one_clock(batch_owners, monkeypatch):
+    """PLAQUEGEN_NOW freezes every time plaquegen writes, the Date of a proof mail included."""
+    from email.utils import parsedate_to_datetime
+
+    batch, found = batch_owners
+    o = found[0]
+    monkeypatch.setenv("PLAQUEGEN_NOW", "2031-02-03T04:05:06Z")
+    msg = build_message(to=o.email, owner_name="Ann", sender=SENDER, language="en", plaque_label=o.label,
+                        vin=o.vin, batch_id=batch.batch_id, proof_name=o.proof.name,
+                        proof_bytes=o.proof.read_bytes())
+    when = parsedate_to_datetime(_parse(message_bytes(msg))["Date"])
+    assert when.isoformat() == "2031-02-03T04:05:06+00:00"

@@ -1,0 +1,119 @@
+"""The record over a season: the ledger, a car's history, adopting a corrected register."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from .exits import exit_with
+from .options import cut, find_vin, load_register_option
+
+__all__ = ["ledger", "history", "register"]
+
+
+@click.command()
+@click.option("--ledger", type=click.Path(dir_okay=False, path_type=Path),
+              default=Path("output/ledger.sqlite"), show_default=True)
+@click.option("--batch-id", help="Only this batch.")
+@click.option("--vin", help="Only this car.")
+@click.option("--rebuild", "rebuild", type=click.Path(file_okay=False, path_type=Path),
+              help="Rebuild a lost ledger from the batch folders in this folder (e.g. output).")
+def ledger(ledger, batch_id, vin, rebuild) -> None:
+    """List the plaques issued (per batch, or one batch's or one car's), or rebuild the ledger."""
+    from ..record.ledger import Ledger
+    from ..record.season import rebuild_ledger
+
+    if rebuild is not None:
+        target = ledger if ledger != Path("output/ledger.sqlite") else rebuild / "ledger.sqlite"
+        report = rebuild_ledger(rebuild, target)
+        click.echo(f"Rebuilt {report.ledger}: {len(report.batches)} batch(es), {report.plaques} "
+                   f"plaque(s), {report.events} history event(s).")
+        for lost in report.lost:
+            click.echo(f"Not recovered: {lost}.", err=True)
+        exit_with(report.outcome)
+    if not ledger.exists():
+        raise click.ClickException(f"ledger {ledger} does not exist; no batch has been made with it.")
+    with Ledger(ledger) as led:
+        if batch_id or vin:
+            issues = led.issues(batch_id=batch_id)
+            if vin:
+                wanted = set(find_vin(vin, {i.vin for i in issues}))
+                issues = [i for i in issues if i.vin in wanted]
+            for i in issues:
+                click.echo(f"{i.batch_id}  {i.number:>5}  {i.vin}  {i.order_id}  {i.issued_at}"
+                           + ("  reprint" if i.reprint else "") + ("  TO BE MADE AGAIN" if i.stale else ""))
+            click.echo(f"{len(issues)} plaque(s).")
+        else:
+            rows = led.batches()
+            for b, count, first, last in rows:
+                rec = led.batch_record(b)
+                src = f"  from {rec.orders_path}" if rec else ""
+                click.echo(f"{b}  {count} plaques  {first[:10]}..{last[:10]}{src}")
+            click.echo(f"{len(rows)} batch(es).")
+
+
+@click.command()
+@click.argument("vin")
+@click.option("--ledger", type=click.Path(dir_okay=False, path_type=Path),
+              default=Path("output/ledger.sqlite"), show_default=True)
+def history(vin, ledger) -> None:
+    """Every event of one car: issued, made again, answers, released, reprinted, sent."""
+    from ..record.ledger import Ledger
+
+    if not ledger.exists():
+        raise click.ClickException(f"ledger {ledger} does not exist; no batch has been made with it.")
+    with Ledger(ledger) as led:
+        vins = find_vin(vin, {i.vin for i in led.issues()})
+        events = [e for v in vins for e in led.events(vin=v)]
+    if not events:
+        raise click.ClickException(f"the ledger {ledger} has no history for {cut(vin, 20)}.")
+    for e in sorted(events, key=lambda e: (e.at, e.vin)):
+        what = e.kind
+        if e.kind == "answer":
+            what = f"answer: {e.decision}"
+            if e.name:
+                what += f" by {cut(e.name, 40)}"
+            if e.owner_at:
+                what += f" (made {e.owner_at})"
+            if e.changes:
+                what += f": {cut(e.changes.replace(chr(10), ' / '), 60)}"
+            if e.source:
+                what += f"  [{cut(e.source, 60)}]"
+        elif e.detail:
+            what += f": {cut(e.detail, 120)}"
+        click.echo(f"{e.at}  {e.vin}  {e.batch_id:<12} No. {e.number or '-':<5} {what}")
+    click.echo(f"{len(events)} event(s).")
+
+
+@click.group()
+def register() -> None:
+    """The production register the ledger's numbers come from."""
+
+
+@register.command("adopt")
+@click.argument("register_file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--ledger", type=click.Path(dir_okay=False, path_type=Path),
+              default=Path("output/ledger.sqlite"), show_default=True)
+@click.option("--yes", is_flag=True, help="Adopt it (without: only list what would change).")
+def register_adopt(register_file, ledger, yes) -> None:
+    """Adopt a corrected register: list every issued plaque whose number or total changes."""
+    from ..record.ledger import Ledger
+    from ..core.records import pad_number
+    from ..record.season import adopt, renumbering
+
+    reg = load_register_option(register_file)
+    if not ledger.exists():
+        raise click.ClickException(f"ledger {ledger} does not exist; nothing to adopt a register for.")
+    with Ledger(ledger) as led:
+        moved = renumbering(led, reg)
+        for issue, number, total in moved:
+            new = "NOT IN THIS REGISTER" if number is None else f"{pad_number(number, total)} / {total}"
+            click.echo(f"{issue.batch_id}  {issue.vin}  {pad_number(issue.number, issue.total or total)} "
+                       f"/ {issue.total or '?'} -> {new}")
+        if not yes:
+            click.echo(f"{len(moved)} issued plaque(s) would change; run again with --yes to adopt "
+                       f"{register_file}.")
+            return
+        adopt(led, reg)
+    click.echo(f"Adopted {register_file}: {len(moved)} plaque(s) are marked to be made again; "
+               "re-run their batches with --register " f"{register_file}.")
