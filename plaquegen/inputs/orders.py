@@ -470,6 +470,7 @@ def _from_table(table: Table, overrides: Mapping[str, str], id_base: str) -> Ord
 
 
 _BREAK = re.compile(r"\r\n|\r|\n")
+_EDGES = re.compile(r"^[\W_]+|[\W_]+$")  # padding around a cell's text
 
 
 def _swallows_lines(row: Sequence[str], delimiter: str, width: int, vin_col: int) -> bool:
@@ -498,6 +499,12 @@ def _row(row: Row, header: tuple[str, ...], columns: dict[str, int], csv_kind: b
     order_id = generated_id or cell("order_id")
     typed_vin = cell("vin")
     vin, problem = extract_vin(typed_vin)
+    raw_vin = cells[columns["vin"]] if columns["vin"] < len(cells) else ""
+    if vin and _CONTROL.search(_EDGES.sub("", raw_vin)):
+        # A NUL or control character between a VIN's characters is a damaged cell: what is left
+        # after removing it may be another car's VIN, so it is never silently dropped.
+        problem = ("the VIN cell holds a control character (a NUL or similar from a damaged export) "
+                   "between its characters; type the VIN again")
     if csv_kind and len(cells) > len(header) and any(c.strip() for c in cells[len(header):]):
         return Reject(row.line, order_id, typed_vin,
                       f"line has {len(cells)} fields but the header has {len(header)}: "

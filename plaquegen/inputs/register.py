@@ -290,7 +290,7 @@ def load_register(path: str | os.PathLike | None = None, *, strict_check_digit: 
     if str(p) != "-" and not shown.exists() and not shown.is_symlink():
         raise RegisterError(f"register file {shown} not found.")
     try:
-        table = read_table(p, sheet=sheet, encoding=encoding, what="register file")
+        table = read_table(p, sheet=sheet, encoding=encoding, what="register file", strict=True)
     except TableError as e:
         raise RegisterError(str(e)) from None
     name = table.name

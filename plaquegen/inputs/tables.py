@@ -157,16 +157,33 @@ def _a(what: str) -> str:
 
 def read_table(path: str | os.PathLike, *, sheet: str | None = None, encoding: str | None = None,
                has_header: Callable[[Sequence[tuple[str, ...]]], bool] | None = None,
-               what: str = "file", stdin: BinaryIO | None = None) -> Table:
+               what: str = "file", stdin: BinaryIO | None = None, strict: bool = False) -> Table:
     """Read a CSV or spreadsheet file (``"-"``: standard input) as a Table.
 
     sheet: the sheet to read by name (default: the first sheet whose first non-blank rows
     satisfy ``has_header``, else the first sheet). encoding: the codec of a text file
-    (default: detected). what: the kind of file for messages ("order file").
+    (default: detected). what: the kind of file for messages ("order file"). strict: a file
+    whose cells never hold a line break or a NUL (a register): a quoted cell that runs over
+    lines (a stray quote would swallow the rows up to the next one) or a NUL is refused.
     Raises TableError (one sentence) when the file cannot be read.
     """
     data, name = _read_bytes(path, what, stdin)
-    return parse_table(data, name=name, sheet=sheet, encoding=encoding, has_header=has_header, what=what)
+    table = parse_table(data, name=name, sheet=sheet, encoding=encoding, has_header=has_header, what=what)
+    if strict:
+        _refuse_broken_cells(table, what)
+    return table
+
+
+def _refuse_broken_cells(table: Table, what: str) -> None:
+    """TableError for the first row of a strict file whose cells span lines or hold a NUL."""
+    for row in table.rows:
+        if row.end > row.line:
+            raise TableError(f"{table.name} line {row.line}: a quote opens a value that runs on to line "
+                             f"{row.end}, swallowing the rows between (a stray quote?); a {what} has no "
+                             "line breaks inside values: fix the quoting.")
+        if any("\x00" in c or "\n" in c or "\r" in c for c in row.cells):
+            raise TableError(f"{table.name} row {row.line} holds a NUL byte or a line break inside a value: "
+                             f"a damaged {what}; export it again.")
 
 
 def parse_table(data: bytes, *, name: str = "file", sheet: str | None = None, encoding: str | None = None,
@@ -285,7 +302,10 @@ def _parse_csv(data: bytes, name: str, encoding: str | None, warnings: list[str]
     controls = sum(1 for b in sample if b < 9 or 13 < b < 32) if not enc.startswith(("utf-16", "utf-32")) else 0
     if controls > max(16, len(sample) // 10):
         raise TableError(f"{name} is not a text table (it holds binary data): save it as CSV or Excel.")
-    text = text.replace("\x00", "")  # NULs from broken exports; csv would choke on them
+    nuls = text.count("\x00")
+    if nuls:  # kept in the cells: each reader decides (a NUL inside a VIN is refused, not dropped)
+        warnings.append(f"{name} holds {nuls} NUL byte(s) (first on line {_line_of(text, text.index(chr(0)))}): "
+                        "a damaged export; check those lines.")
     lines = tuple(io.StringIO(text, newline=""))  # split on \n, \r\n, \r only, as csv does
     first = next((i for i, ln in enumerate(lines) if ln.strip()), None)
     start = 0
@@ -300,11 +320,14 @@ def _parse_csv(data: bytes, name: str, encoding: str | None, warnings: list[str]
         if has_header is not None and len(ranking) > 1:
             # The delimiter under which a header is found wins (a title line or a column of
             # names with commas can outvote the header line).
+            # Of those, the one that splits the header into the most columns: a header read whole
+            # as one column (a tab-delimited guess for a comma header) names a VIN column too.
             head = lines[start:start + 200]
+            best = -1
             for d in ranking:
-                if has_header([r.cells for r in reparse_csv(head, d, 1)[:HEADER_SEARCH_ROWS]]):
-                    delimiter = d
-                    break
+                found = [r.cells for r in reparse_csv(head, d, 1)[:HEADER_SEARCH_ROWS]]
+                if has_header(found) and len(found[0]) > best:
+                    delimiter, best = d, len(found[0])
     rows = reparse_csv(lines, delimiter, start + 1)
     return Table(name=name, kind="csv", rows=tuple(rows), encoding=enc, delimiter=delimiter,
                  warnings=tuple(warnings), _lines=lines)
@@ -330,7 +353,7 @@ def reparse_csv(lines: Sequence[str], delimiter: str, from_line: int) -> list[Ro
             continue
         line = prev_end + 1
         prev_end = index + reader.line_num
-        if any(c.strip() for c in cells):
+        if any(c.replace("\x00", "").strip() for c in cells):
             rows.append(Row(line, tuple(cells), prev_end))
     return rows
 

@@ -185,7 +185,7 @@ C = _vin("WBSUR925" + "0VS91532")  # shares the short VIN VS91532 with B
     (f"vin,use\n{A},customer\n{B[:16]},customer\n", 3, ["16 characters"]),
     (f"vin,use\n{A},customer\n{B},scrapped\n", 3, ["use must be customer or internal"]),
     (f"vin,use\n{A},internal\n", 2, ["no customer cars"]),
-    ("vin,use\n\"x\ny\",customer\n", 2, ["bad VIN"]),
+    ("vin,use\n\"x\ny\",customer\n", 2, ["runs on to line 3", "fix the quoting"]),
     ("vin;use\n", 1, ["header but no cars"]),  # ';' is a delimiter now, not part of a name
     ("vin use\n", 1, ["header must name"]),
 ])

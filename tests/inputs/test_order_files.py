@@ -328,3 +328,10 @@ def test_read_table_is_reusable(tmp_path):
     t = read_table(p)
     assert t.kind == "csv" and t.delimiter == "\t" and [(r.line, r.cells) for r in t.rows] == \
         [(1, ("a", "b")), (3, ("1", "2"))]
+
+
+def test_a_comma_header_is_not_read_whole_as_one_tab_column():
+    """Hypothesis found it: blank-ish lines with tabs outvoted the header's commas, and the
+    whole header line became one "VIN" column (a ',' cell then passed as a VIN)."""
+    of = parse_orders("order_id,vin,name,email\r\n\t\r\n,\t\r\n".encode())
+    assert of.delimiter == "," and of.orders == () and of.header == ("order_id", "vin", "name", "email")

@@ -131,3 +131,12 @@ def test_unclosed_quote_refuses_its_line_and_keeps_the_following_ones():
 def test_excel_sep_hint_line():
     of = parse_orders(b"sep=;\r\nBestell-Nr;FIN\r\nX1;VS91531\r\n")
     assert of.delimiter == ";" and [(o.line, o.order_id) for o in of.orders] == [(3, "X1")]
+
+
+def test_a_nul_inside_a_vin_is_refused_not_dropped():
+    """Dropping the NUL would turn a damaged cell into a valid VIN, maybe another car's."""
+    of = parse_orders(b"order_id,vin,name\n1,WBSUR92530VS9\x001528,Bob\n2,\x00VS96566\x00,Ann\n")
+    (bad,), (ok,) = of.rejects, of.orders
+    assert bad.line == 2 and "control character" in bad.reason and "type the VIN again" in bad.reason
+    assert ok.vin == "VS96566"  # NULs around the VIN (padding) are harmless
+    assert any("NUL byte" in w for w in of.warnings)

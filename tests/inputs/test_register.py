@@ -337,3 +337,42 @@ def test_demo_script_is_reproducible(tmp_path):
 def test_load_default_is_demo():
     reg = load_register()
     assert Path(reg.source) == DEMO_REGISTER
+
+
+def _demo_with_stray_quote(tmp_path: Path) -> tuple[Path, list[str]]:
+    """The demo register with `"GB` on one customer row and `FR"` two customer rows later."""
+    lines = DEMO_REGISTER.read_text("utf-8").splitlines(True)
+    rows = [i for i, ln in enumerate(lines) if ln.count(",") == 3 and ",customer," in ln]
+    a, b = rows[20], rows[22]
+
+    def quote(line: str, opening: bool) -> str:
+        parts = line.rstrip("\n").split(",")
+        parts[2] = '"' + parts[2] if opening else parts[2] + '"'
+        return ",".join(parts) + "\n"
+
+    lines[a], lines[b] = quote(lines[a], True), quote(lines[b], False)
+    p = tmp_path / "register.csv"
+    p.write_text("".join(lines), "utf-8")
+    return p, [a + 1, b + 1]
+
+
+def test_a_stray_quote_is_refused_not_two_cars_dropped(tmp_path):
+    """Read leniently, the quoted value would swallow two cars and shift every later number
+    ("0019 / 6307" for "0021 / 6309"): the register is refused, naming the lines."""
+    path, (first, last) = _demo_with_stray_quote(tmp_path)
+    import csv as _csv
+    lenient = list(_csv.reader(path.read_text("utf-8").splitlines(True)))
+    assert len(lenient) < len(DEMO_REGISTER.read_text("utf-8").splitlines()) - 1  # what used to happen
+    with pytest.raises(RegisterError) as e:
+        load_register(path)
+    msg = str(e.value)
+    assert f"line {first}: a quote opens a value that runs on to line {last}" in msg
+    assert "fix the quoting" in msg and "\n" not in msg
+
+
+def test_a_nul_in_the_register_is_refused(tmp_path):
+    text = DEMO_REGISTER.read_text("utf-8").replace("VS91808", "VS9\x001808", 1)
+    p = write(tmp_path, text)
+    with pytest.raises(RegisterError) as e:
+        load_register(p)
+    assert "NUL byte" in str(e.value) and "damaged register file" in str(e.value)
