@@ -33,15 +33,16 @@ from typing import BinaryIO, Callable, Sequence
 
 from ..core.errors import PlaquegenError
 
-__all__ = ["MAX_FILE_BYTES", "MAX_UNZIPPED_BYTES", "MAX_SHEET_CELLS", "FORMATS_HELP", "Row", "Table",
+__all__ = ["MAX_FILE_BYTES", "MAX_UNZIPPED_BYTES", "MAX_SHEET_XML_BYTES", "MAX_SHEET_CELLS", "FORMATS_HELP", "Row", "Table",
            "TableError", "cell_text", "detect_encoding", "parse_table", "read_table", "reparse_csv",
            "sniff_delimiter"]
 
 csv.field_size_limit(16 * 1024 * 1024)
 
 MAX_FILE_BYTES = 64 * 1024 * 1024          # any input file, compressed or not
-MAX_UNZIPPED_BYTES = 512 * 1024 * 1024     # the parts of an .xlsx/.ods together, unpacked
-MAX_SHEET_CELLS = 40_000_000               # rows x columns of the sheet's used range
+MAX_UNZIPPED_BYTES = 128 * 1024 * 1024     # the parts of an .xlsx/.ods together, unpacked
+MAX_SHEET_XML_BYTES = 64 * 1024 * 1024     # one worksheet's XML, unpacked (6,342 cars: ~1 MB)
+MAX_SHEET_CELLS = 4_000_000                # rows x columns of a sheet's used range
 HEADER_SEARCH_ROWS = 20                    # non-blank rows looked at for a header
 
 FORMATS_HELP = ("CSV/TSV/TXT (UTF-8, UTF-16, Windows-1252 or Mac Roman; ',' ';' or tab), "
@@ -240,6 +241,8 @@ def _parse_sheet(data: bytes, name: str, kind: str, sheet: str | None,
     except ImportError:  # pragma: no cover - a declared dependency
         raise TableError(f"{name} is a spreadsheet, and reading spreadsheets needs the package "
                          "python-calamine (pip install python-calamine).") from None
+    if kind == "xlsx":
+        _check_xlsx_extent(data, name)  # before calamine allocates the sheet's range
     try:
         wb = pc.CalamineWorkbook.from_filelike(io.BytesIO(data))
         names = tuple(wb.sheet_names)
@@ -257,10 +260,12 @@ def _parse_sheet(data: bytes, name: str, kind: str, sheet: str | None,
         else:
             chosen = names[0]
             if has_header is not None and len(names) > 1:
-                for s in names:
-                    if has_header([r.cells for r in _sheet_rows(wb, s, name, HEADER_SEARCH_ROWS)]):
-                        chosen = s
-                        break
+                headed = [s for s in names
+                          if has_header([r.cells for r in _sheet_rows(wb, s, name, HEADER_SEARCH_ROWS)])]
+                chosen = headed[0] if headed else chosen
+                for other in headed[1:]:  # never ignored without a word
+                    warnings.append(f"sheet {other!r} of {name} also has a header like this one's and was "
+                                    f"not read; read it with --sheet {other!r} (as its own batch).")
         rows = _sheet_rows(wb, chosen, name, None)
     except TableError:
         raise
@@ -270,12 +275,57 @@ def _parse_sheet(data: bytes, name: str, kind: str, sheet: str | None,
                  warnings=tuple(warnings))
 
 
+_CELL_REF = re.compile(rb'<(?:\w+:)?c\b[^>]*?\sr="([A-Z]{1,3})([0-9]{1,7})"')
+_DIMENSION = re.compile(rb'<(?:\w+:)?dimension\s+ref="(?:[A-Z]{1,3}[0-9]{1,7}:)?([A-Z]{1,3})([0-9]{1,7})"')
+
+
+def _column_number(letters: bytes) -> int:
+    n = 0
+    for ch in letters:
+        n = n * 26 + ch - 64
+    return n
+
+
+def _check_xlsx_extent(data: bytes, name: str) -> None:
+    """Refuse an .xlsx whose sheets would be too big to load, before loading them: each
+    worksheet is unpacked in pieces (never more than MAX_SHEET_XML_BYTES, whatever the zip
+    claims) and its declared dimension and every cell reference are read, so one cell at
+    XFD1048576 or twelve million copies of a row are refused in a second, not after
+    gigabytes (a reader that trusts them allocates the whole range, or aborts)."""
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        for info in z.infolist():
+            if not (info.filename.startswith("xl/worksheets/") and info.filename.endswith(".xml")):
+                continue
+            rows = cols = 0
+            size = 0
+            tail = b""
+            with z.open(info) as f:
+                while True:
+                    chunk = f.read(1 << 20)
+                    if not chunk:
+                        break
+                    size += len(chunk)
+                    if size > MAX_SHEET_XML_BYTES:
+                        raise TableError(f"a sheet of {name} unpacks to more than "
+                                         f"{MAX_SHEET_XML_BYTES // 1_000_000} MB; such spreadsheets are "
+                                         "refused (save only the rows you need).")
+                    buf = tail + chunk
+                    for pattern in (_DIMENSION, _CELL_REF):
+                        for m in pattern.finditer(buf):
+                            cols = max(cols, _column_number(m.group(1)))
+                            rows = max(rows, int(m.group(2)))
+                    tail = buf[-256:]
+            if rows * max(cols, 1) > MAX_SHEET_CELLS:
+                raise TableError(f"a sheet of {name} spans {rows:,} rows by {cols:,} columns; sheets over "
+                                 f"{MAX_SHEET_CELLS:,} cells are refused (delete the stray far-away cells).")
+
+
 def _sheet_rows(wb, sheet: str, name: str, limit: int | None) -> list[Row]:
     """Non-blank rows of a sheet with their spreadsheet row numbers (trailing blank cells cut)."""
     sh = wb.get_sheet_by_name(sheet)
     if sh.height * max(sh.width, 1) > MAX_SHEET_CELLS:
         raise TableError(f"sheet {sheet!r} of {name} spans {sh.height:,} rows by {sh.width:,} columns; "
-                         "sheets over 40 million cells are refused (delete the stray far-away cells).")
+                         f"sheets over {MAX_SHEET_CELLS:,} cells are refused (delete the stray far-away cells).")
     rows: list[Row] = []
     for i, values in enumerate(sh.iter_rows(), start=1):
         cells = [cell_text(v) for v in values]

@@ -335,3 +335,17 @@ def test_a_comma_header_is_not_read_whole_as_one_tab_column():
     whole header line became one "VIN" column (a ',' cell then passed as a VIN)."""
     of = parse_orders("order_id,vin,name,email\r\n\t\r\n,\t\r\n".encode())
     assert of.delimiter == "," and of.orders == () and of.header == ("order_id", "vin", "name", "email")
+
+
+def test_a_second_sheet_of_orders_is_never_ignored_without_a_word(tmp_path, cars):
+    p = _xlsx(tmp_path / "b.xlsx", cars)
+    wb = openpyxl.load_workbook(p)
+    more = wb.create_sheet("Nachbestellung")
+    more.append(["Bestellnummer", "FIN", "Besitzer"])
+    more.append(["9", cars[5].vin, "Eve"])
+    wb.save(p)
+    of = read_orders(p)
+    assert of.sheet == "Bestellungen"
+    assert of.warnings == ("sheet 'Nachbestellung' of b.xlsx also has a header like this one's and was not "
+                           "read; read it with --sheet 'Nachbestellung' (as its own batch).",)
+    assert [o.name for o in read_orders(p, sheet="Nachbestellung").orders] == ["Eve"]
