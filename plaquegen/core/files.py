@@ -173,10 +173,13 @@ _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def sheet_cell(text: str) -> str:
-    """Defuse spreadsheet formulas: a cell starting with = + - @ is shown as text."""
-    return "'" + text if text[:1] in _FORMULA_START else text
+    """Defuse spreadsheet formulas: a cell starting with = + - @ is shown as text (a leading
+    apostrophe, which spreadsheets hide). A value that itself starts with an apostrophe gets
+    one too, so :func:`unsheet_cell` gives back exactly this value (an order id ``'-5`` must
+    not come back as ``-5``: the proof's embedded id would no longer match)."""
+    return "'" + text if text[:1] in _FORMULA_START or text[:1] == "'" else text
 
 
 def unsheet_cell(text: str) -> str:
     """The value sheet_cell was given (reading back a CSV we wrote)."""
-    return text[1:] if text[:1] == "'" and text[1:2] in _FORMULA_START else text
+    return text[1:] if text[:1] == "'" and (text[1:2] in _FORMULA_START or text[1:2] == "'") else text

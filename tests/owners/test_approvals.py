@@ -468,3 +468,25 @@ def test_batch_rerun_withdraws_a_release_it_no_longer_matches(made, tmp_path, re
                                    out=folder.parent, batch_id=BATCH, workers=1))
     assert not (folder / "released").exists()
     assert any("released/ was removed" in n for n in fewer.notes)
+
+
+def test_an_order_id_starting_with_an_apostrophe_keeps_its_genuine_proof(tmp_path, register):
+    """Order id '-7: written defused as ''-7, read back as '-7, so the owner's own proof is
+    recorded (it used to come back as -7: "tampered"), and a rebuild gives the same ledger."""
+    cars = [register.by_number(n) for n in NUMBERS[:2]]
+    out = tmp_path / "out"
+    orders = _orders(tmp_path / "orders.csv", cars, prefix="'-")
+    run_batch(BatchOptions(orders=orders, out=out, batch_id=BATCH, workers=1))
+    folder = out / BATCH
+    rows = _csv(folder / "manifest.csv")
+    assert [r["order_id"] for r in rows] == ["''-1", "''-2"]
+    fill(_proof(folder, rows[0]), tmp_path / "in" / "a.pdf", approve=True, name="A")
+    r = CliRunner().invoke(main, ["approvals", str(folder), str(tmp_path / "in")])
+    assert r.exit_code == 0, r.output
+    assert _approvals(folder)[cars[0].vin]["state"] == APPROVED
+    before = _ledger_state(folder)
+    (out / "ledger.sqlite").rename(tmp_path / "old.sqlite")
+    shutil.rmtree(out / "ledger.sqlite.backups", ignore_errors=True)
+    r = CliRunner().invoke(main, ["ledger", "--rebuild", str(out)])
+    assert r.exit_code == 0, r.output
+    assert _ledger_state(folder) == before
