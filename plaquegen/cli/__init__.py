@@ -1,5 +1,31 @@
-"""The command line: click commands that parse options, call the library and map outcomes to exit statuses. Nothing else lives here; nothing imports it.
-"""
-from .main import main
+"""The command line: click commands that parse options, call the library and map outcomes to
+exit statuses (cli/exits.py). Nothing else lives here; nothing imports it.
 
-__all__ = ["main", "answers", "batches", "cars", "exits", "options", "season"]
+:func:`run` is the program's entry point (``plaquegen``, ``python -m plaquegen``): it imports
+the commands itself, so a Ctrl-C even while Python is still loading them ends with exit 130
+and one line, never a traceback. ``main`` (the click group) is loaded on first use.
+"""
+from __future__ import annotations
+
+import sys
+
+__all__ = ["run", "main", "answers", "batches", "cars", "exits", "options", "season"]
+
+
+def run() -> None:
+    """``plaquegen``: the click group, with Ctrl-C during start-up handled too."""
+    try:
+        from .main import main as group
+
+        group()
+    except KeyboardInterrupt:
+        sys.stderr.write("Interrupted; nothing was recorded.\n")
+        sys.exit(130)
+
+
+def __getattr__(name: str):
+    if name == "main":
+        from .main import main
+
+        return main
+    raise AttributeError(f"module 'plaquegen.cli' has no attribute {name!r}")

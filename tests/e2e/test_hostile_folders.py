@@ -1,6 +1,7 @@
 """Output folders that cannot be written, and two batches at once: no traceback, no number issued twice, the ledger agrees with the folder."""
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -102,3 +103,15 @@ def test_number_command_does_not_echo_terminal_escapes():
     r = CliRunner().invoke(main, ["number", "a\x1b[31mb", "\x1b]0;title\x07"])
     assert r.exit_code == 1
     assert "\x1b" not in r.output + r.stderr
+
+
+def test_ctrl_c_while_the_commands_still_load_is_one_line_and_exit_130(tmp_path):
+    """A Ctrl-C that lands while Python imports the command line (simulated: the first import
+    of click raises KeyboardInterrupt) used to print a traceback."""
+    fake = tmp_path / "fake" / "click"
+    fake.mkdir(parents=True)
+    (fake / "__init__.py").write_text("raise KeyboardInterrupt\n")
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(tmp_path / "fake"), str(ROOT)]))
+    for cmd in ([sys.executable, "-m", "plaquegen", "number", "VS94332"],):
+        r = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=tmp_path)
+        assert r.returncode == 130 and r.stderr == "Interrupted; nothing was recorded.\n", r.stderr
