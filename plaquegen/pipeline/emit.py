@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import gc
 import multiprocessing
+import os
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -24,6 +25,7 @@ from ..art.compose import Composer
 from ..writers.dxf import plaque_dxf, sheet_dxf
 from ..writers.lbrn import sheet_lbrn2
 from ..laser.estimate import EstimateParams, plaque_estimate, sheet_estimate
+from ..core.children import die_with_parent
 from ..core.files import EarlyWriteback, atomic_write_bytes, sha256_bytes
 from ..writers.jobsheet import JobSheetInfo, JobSheetWriter, render_jobsheet
 from ..geometry.layers import LAYERS
@@ -122,8 +124,9 @@ def make_sheet(ctx: EmitContext, sheet_no: int, chunk: Sequence[Numbered],
 _WORKER_CTX: EmitContext | None = None
 
 
-def _init_worker(ctx: EmitContext) -> None:
+def _init_worker(ctx: EmitContext, parent_pid: int) -> None:
     global _WORKER_CTX
+    die_with_parent(parent_pid)  # a parent killed outright (OOM killer) takes its workers along
     _WORKER_CTX = ctx
     # What the worker inherited (artwork, caches, templates) lives as long as it does: out of
     # the collector's sight, and collections less often (plaques are made of many tuples).
@@ -171,7 +174,7 @@ def run_jobs(ctx: EmitContext, jobs: list[Job],
     _warm(ctx, jobs)
     mp = multiprocessing.get_context("fork")
     with ProcessPoolExecutor(max_workers=workers, mp_context=mp, initializer=_init_worker,
-                             initargs=(ctx,)) as pool:
+                             initargs=(ctx, os.getpid())) as pool:
         yield from pool.map(_worker_job, jobs)
 
 

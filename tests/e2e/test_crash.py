@@ -246,3 +246,43 @@ def test_batch_killed_mid_run_then_rerun(tmp_path, register):
     for vin, number, _, svg_sha, proof_sha in issued:
         assert int(by_vin[vin]["number"]) == number
         assert by_vin[vin]["svg_sha256"] == svg_sha and by_vin[vin]["proof_sha256"] == proof_sha
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        return [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        return []
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+def test_workers_die_with_a_parent_killed_outright(tmp_path, register):
+    """kill -9 of the parent only (as the OOM killer does): its two workers used to block on
+    the pipe for good, ~85 MB each. They must be gone within a few seconds."""
+    out = tmp_path / "out"
+    orders = write_orders(tmp_path / "o.csv", [register.by_number(n) for n in range(1, 800)])
+    proc = subprocess.Popen([sys.executable, "-m", "plaquegen", "batch", str(orders), "--out", str(out),
+                             "--workers", "2"], cwd=ROOT, stdin=subprocess.DEVNULL,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 120
+    workers: list[int] = []
+    while time.monotonic() < deadline and len(workers) < 2:
+        workers = _children(proc.pid)
+        time.sleep(0.02)
+    assert len(workers) >= 2, "the batch must be running its workers when the parent is killed"
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait(timeout=30)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and any(_alive(w) for w in workers):
+        time.sleep(0.05)
+    left = [w for w in workers if _alive(w)]
+    for w in left:  # do not leave them behind for the rest of the suite
+        os.kill(w, signal.SIGKILL)
+    assert left == []
