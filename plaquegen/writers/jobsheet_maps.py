@@ -23,6 +23,7 @@ POCKET = Color(0.2, 0.35, 0.75)  # the dashed pocket outlines on the sheet maps
 
 
 def sheet_page(c: Canvas, info: JobSheetInfo, sheet: Sheet, out: CanvasOps) -> None:
+    """The map of one bed sheet on the canvas's current page (the footer is the caller's)."""
     W, H = PAGE
     left, right = MARGIN, W - MARGIN
     top = H - MARGIN - 8
