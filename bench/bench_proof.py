@@ -3,14 +3,16 @@
 Composes N plaques of the demo register (owners "Owner Müller i", countries cycling through
 A4/Letter and German/English) and times ``ProofWriter.render`` on them, in CPU time
 (time.process_time: the machine may be shared), best and median of R runs. With --baseline
-REV the proof writer of that git revision (plaquegen/proofwriter.py) is loaded next to this
-tree's and both are timed in the same process, runs interleaved, and their proofs compared
-byte for byte. --reference also times the reportlab reference writer on 50 proofs.
+REV the proof writer of that git revision (plaquegen/proof/writer.py; plaquegen/proofwriter.py
+before the sub-packages) is loaded next to this tree's, on this tree's other modules, and both
+are timed in the same process, runs interleaved, and their proofs compared byte for byte.
+--reference also times the reportlab reference writer on 50 proofs.
 """
 from __future__ import annotations
 
 import argparse
 import importlib.util
+import re
 import statistics
 import subprocess
 import sys
@@ -32,18 +34,42 @@ COUNTRIES = ("DE", "US", "GB", "FR", "AT", "CA", "AU", "CH")
 SHA = "ab" * 32
 
 
+WRITER = "plaquegen/proof/writer.py"      # since the sub-packages
+OLD_WRITER = "plaquegen/proofwriter.py"   # before them
+# What an old proofwriter.py imports relatively, by where it is now (the layout moved the flat
+# modules into the sub-packages with git mv); loaded in plaquegen.proof, its imports go there.
+MOVED = {".geometry": "..geometry.paths", ".pdfkit": "..writers.pdf", ".proofform": ".form",
+         ".proofpage": ".page", ".proofstrings": ".strings", ".records": "..core.records"}
+
+
+def _show(rev: str, path: str) -> str | None:
+    r = subprocess.run(["git", "-C", str(ROOT), "show", f"{rev}:{path}"], capture_output=True,
+                       text=True)
+    return r.stdout if r.returncode == 0 else None
+
+
 def baseline_module(rev: str):
-    """plaquegen/proofwriter.py of ``rev``, imported as plaquegen._baseline_proofwriter."""
-    src = subprocess.run(["git", "-C", str(ROOT), "show", f"{rev}:plaquegen/proofwriter.py"],
-                         check=True, capture_output=True, text=True).stdout
+    """The proof writer of ``rev``, imported as plaquegen.proof._baseline_writer: it imports this
+    tree's modules (page, form, the PDF toolkit), so it is the writer alone that is compared."""
+    src = _show(rev, WRITER)
+    if src is None:
+        src = _show(rev, OLD_WRITER)
+        if src is None:
+            sys.exit(f"bench_proof: {rev} has neither {WRITER} nor {OLD_WRITER}")
+        src = re.sub(r"^(\s*)from (\.\w+) import",
+                     lambda m: f"{m[1]}from {MOVED.get(m[2], m[2])} import", src, flags=re.M)
     with tempfile.NamedTemporaryFile("w", suffix=".py", delete=False) as fh:
         fh.write(src)
-    name = "plaquegen._baseline_proofwriter"
+    name = "plaquegen.proof._baseline_writer"
     spec = importlib.util.spec_from_file_location(name, fh.name)
     mod = importlib.util.module_from_spec(spec)
-    mod.__package__ = "plaquegen"
+    mod.__package__ = "plaquegen.proof"
     sys.modules[name] = mod
-    spec.loader.exec_module(mod)
+    try:
+        spec.loader.exec_module(mod)
+    except ImportError as e:
+        sys.exit(f"bench_proof: the proof writer of {rev} does not load on this tree's modules "
+                 f"({e}); compare with a later revision")
     return mod
 
 

@@ -21,7 +21,7 @@ from pathlib import Path
 from ..core.errors import PlaquegenError
 from ..core.records import pad_number
 from ..core.assets import ASSETS
-from .tables import TableError, read_table
+from .tables import Table, TableError, read_table
 from .vin import ALPHABET, is_short_vin, normalize, vin_problem
 
 __all__ = ["Car", "DEMO_REGISTER", "REGISTER_HELP", "Refused", "Register", "RegisterError", "load_register"]
@@ -286,13 +286,7 @@ def load_register(path: str | os.PathLike | None = None, *, strict_check_digit: 
     Warnings (an uncertain encoding guess) are in ``Register.warnings``.
     """
     p = DEMO_REGISTER if path is None else path
-    shown = Path(p)
-    if str(p) != "-" and not shown.exists() and not shown.is_symlink():
-        raise RegisterError(f"register file {shown} not found.")
-    try:
-        table = read_table(p, sheet=sheet, encoding=encoding, what="register file", strict=True)
-    except TableError as e:
-        raise RegisterError(str(e)) from None
+    table = _read_register(p, sheet, encoding)
     name = table.name
     unit = "line" if table.kind == "csv" else "row"
 
@@ -307,52 +301,19 @@ def load_register(path: str | os.PathLike | None = None, *, strict_check_digit: 
     for row in table.rows:
         lineno, cells = row.line, row.cells
         if cells and cells[0].lstrip().lstrip("\ufeff").startswith("#"):
-            vin = _vin_in(cells)
-            if vin:
-                raise fail(lineno, f"the line starts with '#' (a comment) but holds the VIN {vin}; "
-                                   "a car must not be skipped: move the '#' note out of the first "
-                                   "column, or remove the VIN from the comment")
+            _comment(cells, lineno, fail)
             continue
         if header is None:
-            keys = [_reg_key(c) for c in cells]
-            header = {}
-            for col, names in _REG_COLUMNS.items():
-                for i, k in enumerate(keys):
-                    if k in names:
-                        header[col] = i
-                        break
-            missing = [c for c in ("vin", "use") if c not in header]
-            if missing:
-                found = ", ".join(" ".join(c.split())[:40] for c in cells if c.strip()) or "nothing"
-                hint = ""
-                if len([c for c in cells if c.strip()]) == 1 and table.kind == "csv":
-                    hint = " (the line has one column: is the delimiter one of , ; or tab?)"
-                raise fail(lineno, f"the header must name the columns vin (or FIN, Fahrgestellnummer) "
-                                   f"and use (or Verwendung) (missing: {', '.join(missing)}; found: "
-                                   f"{found}){hint}")
-            header_line = lineno
+            header, header_line = _header(cells, lineno, table.kind, fail), lineno
             continue
-
-        def cell(col: str) -> str:
-            i = header.get(col)
-            return cells[i].strip() if i is not None and i < len(cells) else ""
-
-        vin = normalize(cell("vin"))
-        if not vin:
-            raise fail(lineno, "no VIN")
-        problem = vin_problem(vin)
-        if problem and (strict_check_digit or len(vin) != 17 or any(ch not in ALPHABET for ch in vin)):
-            raise fail(lineno, f"bad VIN {vin}: {problem}")
-        use = _USE_WORDS.get(cell("use").casefold())
-        if use is None:
-            raise fail(lineno, f"use must be customer or internal (Kunde or intern), not {cell('use')!r}")
+        vin, use, market, produced = _car_cells(cells, header, lineno, strict_check_digit, fail)
         if vin in seen:
             raise fail(lineno, f"duplicate VIN {vin}, first seen on {unit} {seen[vin]}")
         seen[vin] = lineno
         if use == "customer":
             number += 1
         cars.append(Car(vin=vin, use=use, number=number if use == "customer" else None, line=lineno,
-                        market=cell("market"), produced=cell("produced")))
+                        market=market, produced=produced))
     if header is None:
         raise RegisterError(f"{name} {unit} 1: the register is empty (no header line vin,use).")
     if not cars:
@@ -362,3 +323,65 @@ def load_register(path: str | os.PathLike | None = None, *, strict_check_digit: 
                             f"(all {len(cars)} are internal).")
     return Register(cars=tuple(cars), total=number, source=str(p), warnings=table.warnings,
                     format=table.format)
+
+
+def _read_register(p: str | os.PathLike, sheet: str | None, encoding: str | None) -> Table:
+    """The register file's table (its rows not yet looked at), or a RegisterError."""
+    shown = Path(p)
+    if str(p) != "-" and not shown.exists() and not shown.is_symlink():
+        raise RegisterError(f"register file {shown} not found.")
+    try:
+        return read_table(p, sheet=sheet, encoding=encoding, what="register file", strict=True)
+    except TableError as e:
+        raise RegisterError(str(e)) from None
+
+
+def _comment(cells: tuple[str, ...], lineno: int, fail) -> None:
+    """A comment line may not hold a VIN: a car must never be skipped."""
+    vin = _vin_in(cells)
+    if vin:
+        raise fail(lineno, f"the line starts with '#' (a comment) but holds the VIN {vin}; "
+                           "a car must not be skipped: move the '#' note out of the first "
+                           "column, or remove the VIN from the comment")
+
+
+def _header(cells: tuple[str, ...], lineno: int, kind: str, fail) -> dict[str, int]:
+    """Column -> index of the header line; vin and use must be there."""
+    keys = [_reg_key(c) for c in cells]
+    header = {}
+    for col, names in _REG_COLUMNS.items():
+        for i, k in enumerate(keys):
+            if k in names:
+                header[col] = i
+                break
+    missing = [c for c in ("vin", "use") if c not in header]
+    if missing:
+        found = ", ".join(" ".join(c.split())[:40] for c in cells if c.strip()) or "nothing"
+        hint = ""
+        if len([c for c in cells if c.strip()]) == 1 and kind == "csv":
+            hint = " (the line has one column: is the delimiter one of , ; or tab?)"
+        raise fail(lineno, f"the header must name the columns vin (or FIN, Fahrgestellnummer) "
+                           f"and use (or Verwendung) (missing: {', '.join(missing)}; found: "
+                           f"{found}){hint}")
+    return header
+
+
+def _car_cells(cells: tuple[str, ...], header: dict[str, int], lineno: int,
+               strict_check_digit: bool, fail) -> tuple[str, str, str, str]:
+    """(vin, use, market, produced) of a car's line, its VIN and use checked (not yet against
+    the other lines)."""
+
+    def cell(col: str) -> str:
+        i = header.get(col)
+        return cells[i].strip() if i is not None and i < len(cells) else ""
+
+    vin = normalize(cell("vin"))
+    if not vin:
+        raise fail(lineno, "no VIN")
+    problem = vin_problem(vin)
+    if problem and (strict_check_digit or len(vin) != 17 or any(ch not in ALPHABET for ch in vin)):
+        raise fail(lineno, f"bad VIN {vin}: {problem}")
+    use = _USE_WORDS.get(cell("use").casefold())
+    if use is None:
+        raise fail(lineno, f"use must be customer or internal (Kunde or intern), not {cell('use')!r}")
+    return vin, use, cell("market"), cell("produced")

@@ -166,7 +166,39 @@ def _build(raw: dict, name: str, base: Path, files: dict[str, Path]) -> Template
         return TemplateError(f"{name}: {msg}")
 
     laser_settings = _laser_section(raw, name)  # hook: [laser] is validated by plaquegen.laser
+    sec = _sections(raw, fail)
+    plate = sec["plate"]
+    width, height, radius, outline = _plate(fail, plate)
 
+    def placement(section: str, table: dict) -> Placement:
+        return _placement(fail, section, table, width, height)
+
+    def artwork(section: str) -> ArtworkSpec | None:
+        table = sec[section]
+        if table is None:
+            return None
+        mode = _choice(fail, f"{section}.mode", table["mode"], ("fill", "line"))
+        return ArtworkSpec(_resolve(base, table["file"], files), mode, placement(section, table))
+
+    number = _number(fail, sec["number"], base, files, placement)
+    colors = _colors(fail, sec["colors"])
+    hairline = _length(fail, "strokes.hairline", sec["strokes"]["hairline"])
+    if hairline > 1.0:
+        raise fail(f"strokes.hairline {hairline} mm is not a hairline (use at most 1 mm).")
+    bed = _bed(fail, sec["bed"], width, height)
+    return Template(source=name, width=width, height=height, corner_radius=radius, outline=outline,
+                    material=plate["material"], silhouette=artwork("silhouette"),
+                    signature=artwork("signature"), number=number, colors=colors,
+                    hairline=hairline, bed=bed, laser=laser_settings,
+                    formats=parse_formats(sec["output"]["formats"], f"{name}: output.formats"),
+                    engrave_output=_choice(fail, "output.engrave", sec["output"]["engrave"],
+                                           ("fill", "hatch")),
+                    cross_hatch=sec["output"]["cross_hatch"])
+
+
+def _sections(raw: dict, fail) -> dict[str, dict]:
+    """Every section of the schema, its keys checked and typed, defaults filled in
+    (an optional section left out: its defaults; [signature] left out: None)."""
     for section in raw:
         if section not in _SCHEMA:
             raise fail(f"unknown section [{section}] (known: {', '.join(_SCHEMA)}).")
@@ -195,8 +227,11 @@ def _build(raw: dict, name: str, base: Path, files: dict[str, Path]) -> Template
             if key not in merged:
                 raise fail(f"{section}.{key} is missing.")
         sec[section] = merged
+    return sec
 
-    plate = sec["plate"]
+
+def _plate(fail, plate: dict) -> tuple[float, float, float, str]:
+    """(width, height, corner radius, outline) of [plate]."""
     width = _length(fail, "plate.width", plate["width"])
     height = _length(fail, "plate.height", plate["height"])
     radius = _length(fail, "plate.corner_radius", plate["corner_radius"], allow_zero=True)
@@ -204,36 +239,34 @@ def _build(raw: dict, name: str, base: Path, files: dict[str, Path]) -> Template
         raise fail(f"plate.corner_radius {radius} mm is more than half the plate's "
                    f"{min(width, height)} mm side.")
     outline = _choice(fail, "plate.outline", plate["outline"], ("cut", "guide", "none"))
+    return width, height, radius, outline
+
+
+def _placement(fail, section: str, table: dict, width: float, height: float) -> Placement:
+    """The box and alignment of ``section``, inside the ``width`` x ``height`` mm plate."""
     plate_box = Bounds(0.0, 0.0, width, height)
+    box = table["box"]
+    key = f"{section}.box"
+    if len(box) != 4 or not all(isinstance(v, (int, float)) and not isinstance(v, bool)
+                                for v in box):
+        raise fail(f"{key} must be four numbers [x, y, width, height] in mm.")
+    try:
+        x, y, w, h = (float(v) for v in box)
+    except OverflowError:  # a TOML integer beyond any float
+        raise fail(f"{key} must contain finite numbers.") from None
+    if not all(math.isfinite(v) for v in (x, y, w, h)):
+        raise fail(f"{key} must contain finite numbers.")
+    if w <= 0 or h <= 0:
+        raise fail(f"{key} must have a positive width and height, not {w} x {h} mm.")
+    b = Bounds(x, y, x + w, y + h)
+    if not plate_box.contains(b):
+        raise fail(f"{key} [{x}, {y}, {w}, {h}] lies outside the {width:g} x {height:g} mm plate.")
+    return Placement(b, _choice(fail, f"{section}.align", table["align"], ("left", "center", "right")),
+                     _choice(fail, f"{section}.valign", table["valign"], ("top", "middle", "bottom")))
 
-    def placement(section: str, table: dict) -> Placement:
-        box = table["box"]
-        key = f"{section}.box"
-        if len(box) != 4 or not all(isinstance(v, (int, float)) and not isinstance(v, bool)
-                                    for v in box):
-            raise fail(f"{key} must be four numbers [x, y, width, height] in mm.")
-        try:
-            x, y, w, h = (float(v) for v in box)
-        except OverflowError:  # a TOML integer beyond any float
-            raise fail(f"{key} must contain finite numbers.") from None
-        if not all(math.isfinite(v) for v in (x, y, w, h)):
-            raise fail(f"{key} must contain finite numbers.")
-        if w <= 0 or h <= 0:
-            raise fail(f"{key} must have a positive width and height, not {w} x {h} mm.")
-        b = Bounds(x, y, x + w, y + h)
-        if not plate_box.contains(b):
-            raise fail(f"{key} [{x}, {y}, {w}, {h}] lies outside the {width:g} x {height:g} mm plate.")
-        return Placement(b, _choice(fail, f"{section}.align", table["align"], ("left", "center", "right")),
-                         _choice(fail, f"{section}.valign", table["valign"], ("top", "middle", "bottom")))
 
-    def artwork(section: str) -> ArtworkSpec | None:
-        table = sec[section]
-        if table is None:
-            return None
-        mode = _choice(fail, f"{section}.mode", table["mode"], ("fill", "line"))
-        return ArtworkSpec(_resolve(base, table["file"], files), mode, placement(section, table))
-
-    num = sec["number"]
+def _number(fail, num: dict, base: Path, files: dict[str, Path], placement) -> NumberSpec:
+    """[number]: format, font (resolved), cap height and tracking, placement."""
     fmt = num["format"]
     _check_format(fail, fmt)
     font = num["font"]
@@ -242,8 +275,12 @@ def _build(raw: dict, name: str, base: Path, files: dict[str, Path]) -> Template
     number = NumberSpec(fmt, font, cap, _tracking(fail, num["tracking"], cap), placement("number", num))
     if cap > number.place.box.height:
         raise fail(f"number.cap_height {cap} mm is taller than its {number.place.box.height:g} mm box.")
+    return number
 
-    colors = {k: v.upper() for k, v in sec["colors"].items()}
+
+def _colors(fail, colors: dict) -> dict[str, str]:
+    """[colors]: "#RRGGBB" (upper case); the laser layers' three colours differ, guide from all."""
+    colors = {k: v.upper() for k, v in colors.items()}
     for k, v in colors.items():
         if not _HEX.match(v):
             raise fail(f"colors.{k} must be a colour like \"#FF0000\", not {v!r}.")
@@ -252,12 +289,11 @@ def _build(raw: dict, name: str, base: Path, files: dict[str, Path]) -> Template
         raise fail("colors.guide must differ from every laser layer's colour.")
     if len(set(laser)) != 3:
         raise fail("colors.engrave, colors.score and colors.cut must be three different colours.")
+    return colors
 
-    hairline = _length(fail, "strokes.hairline", sec["strokes"]["hairline"])
-    if hairline > 1.0:
-        raise fail(f"strokes.hairline {hairline} mm is not a hairline (use at most 1 mm).")
 
-    b = sec["bed"]
+def _bed(fail, b: dict, width: float, height: float) -> Bed:
+    """[bed]: the jig, its pockets at least a plate apart and all on the bed."""
     bed = Bed(*(_length(fail, f"bed.{k}", b[k]) for k in ("width", "height")),
               *(_count(fail, f"bed.{k}", b[k]) for k in ("columns", "rows")),
               *(_length(fail, f"bed.{k}", b[k]) for k in ("pitch_x", "pitch_y")),
@@ -271,15 +307,7 @@ def _build(raw: dict, name: str, base: Path, files: dict[str, Path]) -> Template
     if right > bed.width + 1e-9 or bottom > bed.height + 1e-9:
         raise fail(f"the {bed.columns} x {bed.rows} pockets reach {right:g} x {bottom:g} mm, "
                    f"beyond the {bed.width:g} x {bed.height:g} mm bed.")
-
-    return Template(source=name, width=width, height=height, corner_radius=radius, outline=outline,
-                    material=plate["material"], silhouette=artwork("silhouette"),
-                    signature=artwork("signature"), number=number, colors=colors,
-                    hairline=hairline, bed=bed, laser=laser_settings,
-                    formats=parse_formats(sec["output"]["formats"], f"{name}: output.formats"),
-                    engrave_output=_choice(fail, "output.engrave", sec["output"]["engrave"],
-                                           ("fill", "hatch")),
-                    cross_hatch=sec["output"]["cross_hatch"])
+    return bed
 
 
 def parse_formats(value, what: str = "--formats") -> tuple[str, ...]:

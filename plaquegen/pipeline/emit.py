@@ -27,7 +27,8 @@ from ..writers.lbrn import sheet_lbrn2
 from ..laser.estimate import EstimateParams, plaque_estimate, sheet_estimate
 from ..core.children import die_with_parent
 from ..core.files import EarlyWriteback, atomic_write_bytes, sha256_bytes
-from ..writers.jobsheet import JobSheetInfo, JobSheetWriter, render_jobsheet
+from ..writers.jobsheet import JobSheetWriter, render_jobsheet
+from ..writers.jobsheet_page import JobSheetInfo
 from ..geometry.layers import LAYERS
 from ..writers.png import svg_to_png
 from ..proof.render import ProofWriter, prepare_proofs, render_proof

@@ -4,15 +4,15 @@
 The proof shows the plaque at exactly 1:1 (1 mm = 72/25.4 pt) with a dimension line and a
 50 mm scale bar to check the print with a ruler, an enlargement of the same drawing, the order
 details, a "PROOF" watermark that never touches the plaque drawings, and an AcroForm approval
-section (field names from :mod:`plaquegen.proofform`).
+section (field names from :mod:`plaquegen.proof.form`).
 
-Nothing is composed here: the plaque is drawn from ``plaque.layers`` (:func:`pdfkit.plaque_ops`),
-once into a form XObject placed twice (1:1 and enlarged), so the proof shows exactly what is
-engraved.
+Nothing is composed here: the plaque is drawn from ``plaque.layers``
+(:func:`plaquegen.writers.pdf.plaque_ops`), once into a form XObject placed twice (1:1 and
+enlarged), so the proof shows exactly what is engraved.
 
 :func:`draw_page` draws everything that depends on the owner through ``var(fn)``: each such
 piece is a function ``fn(canvas, values)`` drawn between q/Q. The reference writer calls them
-in place; the template writer (:mod:`plaquegen.proofwriter`) draws the page once per variant
+in place; the template writer (:mod:`plaquegen.proof.writer`) draws the page once per variant
 (language x paper x plate size) with holes where they go and fills the holes per owner, with
 the very same functions: both writers put the same operators on the page.
 
@@ -190,7 +190,7 @@ class ProofValues:
     title: str          # document Title
     keywords: str       # document Keywords
     ident_json: str     # identity, in the Subject and the hidden field
-    suffix: str         # field-name suffix (proofform.field_suffix of the VIN)
+    suffix: str         # field-name suffix (form.field_suffix of the VIN)
     name: str
     order_id: str
     vin: str
@@ -317,6 +317,26 @@ def draw_page(c: Canvas, lay: ProofLayout, lang: str, v: ProofValues, var: Var) 
     right = pw - lay.margin
 
     # Watermark first, under everything, in the empty lower part of the page.
+    _watermark(c, T, lay, Y)
+
+    # Title.
+    c.setFillColor(INK)
+    draw_text(c, left, Y(lay.title), T["title"], LABEL_BOLD, 17, right - left)
+    c.setFillColor(GREY_TEXT)
+    draw_text(c, left, Y(lay.subtitle), T["subtitle"], LABEL, 9.5, right - left)
+
+    _views(c, T, lay, left, right, Y, lang)
+    _details(c, T, lay, left, right, Y, var)
+
+    # Approval form.
+    _approval(c, T, lay, left, right, Y, v.suffix, v.ident_json)
+
+    # Footer.
+    var(TextPiece("footer", left, Y(lay.footer), FONT, 6.5, right - left, GREY_TEXT))
+
+
+def _watermark(c: Canvas, T: dict[str, str], lay: ProofLayout, Y) -> None:
+    """The "PROOF" watermark, in its region (never over the plaque drawings)."""
     cx, cy, angle, size, _bbox = _watermark_geometry(lay.watermark_region, T["watermark"])
     c.saveState()
     c.setFillColor(Color(0.85, 0.1, 0.1, alpha=0.11))
@@ -327,12 +347,11 @@ def draw_page(c: Canvas, lay: ProofLayout, lang: str, v: ProofValues, var: Var) 
     c.drawCentredString(0, -0.73 * size / 2, T["watermark"])
     c.restoreState()
 
-    # Title.
-    c.setFillColor(INK)
-    draw_text(c, left, Y(lay.title), T["title"], LABEL_BOLD, 17, right - left)
-    c.setFillColor(GREY_TEXT)
-    draw_text(c, left, Y(lay.subtitle), T["subtitle"], LABEL, 9.5, right - left)
 
+def _views(c: Canvas, T: dict[str, str], lay: ProofLayout, left: float, right: float, Y,
+           lang: str) -> None:
+    """The plaque form placed twice: 1:1 with dimensions, scale bar and print note, and
+    enlarged with its legend."""
     # 1:1 view: the plaque form, placed twice (1:1 and enlarged).
     c.setFillColor(INK)
     draw_text(c, left, Y(lay.actual_head), T["actual"], LABEL_BOLD, 11)
@@ -366,7 +385,10 @@ def draw_page(c: Canvas, lay: ProofLayout, lang: str, v: ProofValues, var: Var) 
     c.setFillColor(GREY_TEXT)
     draw_text(c, (ex0 + ex1) / 2, Y(lay.legend), T["legend"], LABEL, 7.5, right - left, "center")
 
-    # Details: labels are constant, values are the owner's.
+
+def _details(c: Canvas, T: dict[str, str], lay: ProofLayout, left: float, right: float, Y,
+             var: Var) -> None:
+    """The order details: labels are constant, values are the owner's (``var`` pieces)."""
     c.setFillColor(INK)
     draw_text(c, left, Y(lay.details_head), T["details"], LABEL_BOLD, 11)
     c.setStrokeColor(Color(0.7, 0.7, 0.72))
@@ -393,12 +415,6 @@ def draw_page(c: Canvas, lay: ProofLayout, lang: str, v: ProofValues, var: Var) 
         draw_text(c, left, y, label, LABEL, 9.5, label_w - 4)
         var(piece(y))
         y -= lay.row
-
-    # Approval form.
-    _approval(c, T, lay, left, right, Y, v.suffix, v.ident_json)
-
-    # Footer.
-    var(TextPiece("footer", left, Y(lay.footer), FONT, 6.5, right - left, GREY_TEXT))
 
 
 def render_proof_reportlab(plaque: Plaque, numbered: Numbered, batch_id: str, svg_sha256: str,

@@ -1,12 +1,13 @@
 """Owner proofs: the entry point batch code calls.
 
 :func:`render_proof` writes one proof through the template writer
-(:mod:`plaquegen.proofwriter`: a page prepared once per variant, per owner only the owner's
+(:mod:`plaquegen.proof.writer`: a page prepared once per variant, per owner only the owner's
 objects), which falls back to the reference reportlab writer
-(:func:`plaquegen.proofpage.render_proof_reportlab`) for names outside the embedded font
-subset. The page itself is in :mod:`plaquegen.proofpage`, the shared PDF toolkit in
-:mod:`plaquegen.pdfkit`, the strings in :mod:`plaquegen.proofstrings`, the form (field names,
-identity, :func:`read_proof`) in :mod:`plaquegen.proofform`.
+(:func:`plaquegen.proof.page.render_proof_reportlab`) for names outside the embedded font
+subset. The page itself is in :mod:`plaquegen.proof.page`, the shared PDF toolkit in
+:mod:`plaquegen.writers.pdf` (stream bytes in :mod:`plaquegen.writers.pdfstream`), the strings
+in :mod:`plaquegen.proof.strings`, the form (field names, identity, :func:`read_proof`) in
+:mod:`plaquegen.proof.form`.
 """
 from __future__ import annotations
 

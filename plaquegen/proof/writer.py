@@ -3,33 +3,33 @@ owner's objects.
 
 A *variant* is what changes the constant objects: language x paper size x plate size (and the
 font repertoire of the writer). For each variant :class:`ProofTemplate` runs the reference
-page (:func:`plaquegen.proofpage.draw_page`) once through reportlab with holes where the owner's
+page (:func:`plaquegen.proof.page.draw_page`) once through reportlab with holes where the owner's
 pieces go, with sentinel field names and identity, and with the embedded DejaVu subset seeded
 with the writer's whole repertoire (one subset for every proof of the variant). The result is
 split into objects (by its xref). Per owner the writer then only
 
 - draws the owner's pieces with the very same functions on the template's own canvas (same
   fonts, same subset codes), fills them into the page content between the constant parts;
-- writes the plaque form from :func:`plaquegen.pdfkit.plaque_ops`;
+- writes the plaque form from :func:`plaquegen.writers.pdf.plaque_ops`;
 - substitutes field names, the identity (hidden field, its appearance, Subject) and the
   document info; recomputes /Length, the xref and the document /ID.
 
-Streams are deflated by :func:`deflate_ops`: long operators (the artwork's cached path code,
-the page's constant parts) are compressed once and reused, short runs per owner; every piece
-ends in a full flush, so the stream is one valid zlib stream whose bytes depend only on its
-content (deterministic).
+Streams are deflated by :func:`plaquegen.writers.pdfstream.deflate_ops`: long operators (the
+artwork's cached path code, the page's constant parts) are compressed once and reused, short
+runs per owner; every piece ends in a full flush, so the stream is one valid zlib stream whose
+bytes depend only on its content (deterministic).
 
 A name whose characters are outside the repertoire (reportlab refuses new characters once a
-subset is written) falls back to :func:`plaquegen.proofpage.render_proof_reportlab`, as does
-anything else the template cannot express. Both writers draw the same operators, so the pages
-render the same; tests compare them pixel by pixel.
+subset is written) falls back to :func:`plaquegen.proof.page.render_proof_reportlab`, as does
+anything else the template cannot express (:class:`NotInTemplate`).
+
+Contract: both writers draw the same operators, so the pages render the same (tests compare
+them pixel by pixel); a proof's bytes depend only on the owner's values and the repertoire.
 """
 from __future__ import annotations
 
-import codecs
 import hashlib
 import re
-import struct
 import zlib
 from dataclasses import dataclass
 from io import BytesIO
@@ -42,6 +42,7 @@ from reportlab.pdfgen.canvas import Canvas
 from ..geometry.paths import Layer, Plaque, rounded_rect
 from ..writers.pdf import (FONT, GREY_TEXT, INK, LABEL, LABEL_BOLD, binary_streams, clean_text,
                      fit_text, font_repertoire, is_winansi, register_fonts, visual)
+from ..writers.pdfstream import deflate_ops, pdf_string
 from .form import ID_FIELD
 from .page import (PLAQUE_FORM, NumberPiece, ProofLayout, ProofValues, TextPiece, draw_page,
                         form_ops, info, plaque_form, proof_layout, proof_page_size,
@@ -49,8 +50,8 @@ from .page import (PLAQUE_FORM, NumberPiece, ProofLayout, ProofValues, TextPiece
 from .strings import proof_language
 from ..core.records import Numbered
 
-__all__ = ["DEFAULT_REPERTOIRE", "repertoire_for", "ProofTemplate", "ProofWriter",
-           "default_writer", "batch_repertoire", "batch_writer", "deflate_ops", "adler32_combine"]
+__all__ = ["DEFAULT_REPERTOIRE", "repertoire_for", "NotInTemplate", "ProofTemplate", "ProofWriter",
+           "default_writer", "batch_repertoire", "batch_writer"]
 
 
 def _default_repertoire() -> str:
@@ -80,98 +81,6 @@ def repertoire_for(texts: list[str] | tuple[str, ...] = ()) -> str:
 
 
 # ---------------------------------------------------------------------------
-# Deflate with reusable pieces.
-
-_BASE = 65521
-BIG = 512  # operators at least this long are compressed once and reused
-_CHUNKS: dict[str, tuple[bytes, int, int]] = {}
-_CHUNKS_MAX = 8192
-
-
-def adler32_combine(adler1: int, adler2: int, len2: int) -> int:
-    """zlib's adler32_combine: the Adler-32 of A + B from those of A and B and len(B)."""
-    rem = len2 % _BASE
-    sum1 = adler1 & 0xFFFF
-    sum2 = (rem * sum1) % _BASE
-    sum1 += (adler2 & 0xFFFF) + _BASE - 1
-    sum2 += ((adler1 >> 16) & 0xFFFF) + ((adler2 >> 16) & 0xFFFF) + _BASE - rem
-    sum1 %= _BASE
-    sum2 %= _BASE
-    return sum1 | (sum2 << 16)
-
-
-def _chunk(op: str) -> tuple[bytes, int, int]:
-    hit = _CHUNKS.get(op)
-    if hit is None:
-        hit = _run(op + "\n")
-        if len(_CHUNKS) >= _CHUNKS_MAX:
-            _CHUNKS.clear()
-        _CHUNKS[op] = hit
-    return hit
-
-
-_Z = zlib.compressobj(1, zlib.DEFLATED, -15)  # never finished: every use ends in a full flush
-
-
-def _run(text: str) -> tuple[bytes, int, int]:
-    """A run of short operators (joined, newline-terminated) compressed on its own.
-
-    A full flush resets the compressor (its hash is cleared: nothing after it refers back),
-    so one long-lived compressor gives the bytes a fresh one would, without the ~8 us of
-    setting one up per run."""
-    raw = text.encode("latin-1")
-    return _Z.compress(raw) + _Z.flush(zlib.Z_FULL_FLUSH), zlib.adler32(raw), len(raw)
-
-
-_RUNS: dict[str, tuple[bytes, int, int]] = {}
-_FINISH = zlib.compressobj(1, zlib.DEFLATED, -15).flush(zlib.Z_FINISH)  # the empty final block
-
-
-def deflate_ops(ops: list[str], cache_runs: bool = False) -> bytes:
-    """``"\\n".join(ops) + "\\n"`` as one zlib stream (level 1), reusing compressed long ops.
-
-    Operators are latin-1 strings (reportlab's content streams are). Every operator at least
-    :data:`BIG` long, and every maximal run of shorter ones, is compressed on its own and ends
-    in a full flush (which resets the compressor: the piece's bytes depend only on its text),
-    so the bytes depend only on ``ops``. Long operators are cached; with ``cache_runs`` the
-    runs too (for content whose short runs repeat, such as the plaque form).
-    """
-    out = [b"\x78\x01"]
-    adler = 1
-    run: list[str] = []
-    combine = adler32_combine
-
-    def flush_run() -> None:
-        nonlocal adler
-        text = "\n".join(run) + "\n"
-        hit = _RUNS.get(text) if cache_runs else None
-        if hit is None:
-            hit = _run(text)
-            if cache_runs:
-                if len(_RUNS) >= _CHUNKS_MAX:
-                    _RUNS.clear()
-                _RUNS[text] = hit
-        out.append(hit[0])
-        adler = combine(adler, hit[1], hit[2])
-        run.clear()
-
-    for op in ops:
-        if len(op) >= BIG:
-            if run:
-                flush_run()
-            data, a, n = _CHUNKS.get(op) or _chunk(op)
-            out.append(data)
-            adler = combine(adler, a, n)
-        else:
-            run.append(op)
-    if run:
-        flush_run()
-    out.append(_FINISH)
-    out.append(struct.pack(">I", adler))
-    return b"".join(out)
-
-
-# ---------------------------------------------------------------------------
 # The template.
 
 HOLE = "%%plaquegen-hole%%"
@@ -184,7 +93,7 @@ _OBJ = re.compile(rb"(\d+) 0 obj\n")
 _STREAM = re.compile(rb"^(.*?/Length )(\d+)(.*?>>\nstream\r?\n)", re.S)
 
 
-class TemplateError(Exception):
+class NotInTemplate(Exception):
     """The owner's proof cannot be made from the template (fall back to the reference)."""
 
 
@@ -211,25 +120,9 @@ class _Stream:
 def _split_stream(obj: bytes) -> tuple[_Stream, bytes]:
     m = _STREAM.match(obj)
     if m is None:
-        raise TemplateError("not a stream object")
+        raise NotInTemplate("not a stream object")
     start, n = m.end(), int(m.group(2))
     return _Stream(m.group(1), m.group(3), obj[start + n:]), obj[start:start + n]
-
-
-_PDFDOC = codecs.lookup("pdfdoc").encode      # reportlab's codecs (registered by pdfdoc)
-_EXTPDFDOC = codecs.lookup("extpdfdoc").encode
-
-
-def _pdf_string(s: str, doc) -> bytes:
-    """``pdfdoc.PDFString(s).format(doc)`` (unencrypted documents), without its per-call
-    codec look-ups; printable ASCII is its own PDFDocEncoding."""
-    if s.isascii() and s.isprintable():
-        return b"(" + escapePDF(s.encode("ascii")).encode("ascii") + b")"
-    try:
-        b = _PDFDOC(s)[0]
-    except UnicodeEncodeError:
-        return pdfdoc.PDFString(s).format(doc)
-    return _EXTPDFDOC("(%s)" % escapePDF(b))[0]
 
 
 class ProofTemplate:
@@ -286,7 +179,7 @@ class ProofTemplate:
         self.order = [n for n, _ in starts]
         m = re.search(rb"trailer\n<<\n/ID \n\[<[0-9a-f]+><[0-9a-f]+>\]\n(.*?)\nstartxref", pdf, re.S)
         if m is None:
-            raise TemplateError("unexpected trailer")
+            raise NotInTemplate("unexpected trailer")
         self.trailer_rest = m.group(1).replace(b"% ReportLab generated PDF document -- digest "
                                                b"(opensource)\n\n", b"")
         self.objs = objs
@@ -306,7 +199,7 @@ class ProofTemplate:
         self._contents(contents, objs[contents])
         if sorted(set(self.recipes.values())) != ["ap", "contents", "form", "ident", "info",
                                                    "suffix"]:
-            raise TemplateError(f"template objects not recognised: {self.recipes}")
+            raise NotInTemplate(f"template objects not recognised: {self.recipes}")
         # Each object as constant bytes, or a list of constant bytes and names of fills.
         self.bodies: list[bytes | list[bytes | str]] = []
         for num in self.order:
@@ -343,7 +236,7 @@ class ProofTemplate:
         st, data = _split_stream(body)
         text = zlib.decompress(data).decode("latin-1")
         if FORM_HOLE not in text:
-            raise TemplateError("plaque form hole missing")
+            raise NotInTemplate("plaque form hole missing")
         pre, post = text.split(FORM_HOLE)
         self.form = (st, pre.rstrip("\n"), post.lstrip("\n"))
         self.recipes[num] = "form"
@@ -352,7 +245,7 @@ class ProofTemplate:
         st, data = _split_stream(body)
         parts = zlib.decompress(data).decode("latin-1").split(HOLE)
         if len(parts) != len(self.pieces) + 1:
-            raise TemplateError("page holes do not match the pieces")
+            raise NotInTemplate("page holes do not match the pieces")
         self.content = (st, [p.strip("\n") for p in parts])
         self.recipes[num] = "contents"
 
@@ -362,7 +255,7 @@ class ProofTemplate:
         text = data.decode("latin-1") if b"/Filter" not in st.head + st.mid else \
             zlib.decompress(data).decode("latin-1")
         if text.count(f"({S_IDENT})") != 1:
-            raise TemplateError("identity appearance not found")
+            raise NotInTemplate("identity appearance not found")
         a, b = text.split(f"({S_IDENT})")
         self.ap = (st, (a.encode("latin-1"), b.encode("latin-1")))
         self.ap_flate = b"/Filter" in st.head + st.mid
@@ -417,7 +310,7 @@ class ProofTemplate:
 
     def _line(self, x: float, y: float, text: str, font: str, size: float,
               max_width: float) -> tuple[str, float]:
-        """The operators :func:`plaquegen.pdfkit.draw_text` (left aligned) puts on this
+        """The operators :func:`plaquegen.writers.pdf.draw_text` (left aligned) puts on this
         template's canvas, written directly; and the font size used."""
         s = visual(clean_text(text))
         if font in self._t1 and not (s.isascii() or is_winansi(s)):
@@ -462,7 +355,7 @@ class ProofTemplate:
                 elif c not in self._tt_glyphs:
                     ns.append(0)  # no glyph: reportlab draws .notdef
                 else:
-                    raise TemplateError(f"U+{c:04X} is outside the embedded subset")
+                    raise NotInTemplate(f"U+{c:04X} is outside the embedded subset")
         out = []
         cur = -1
         run: list[int] = []
@@ -485,10 +378,10 @@ class ProofTemplate:
         try:
             piece(c, v)
         except pdfdoc.PDFError as e:  # a character outside the embedded subset
-            raise TemplateError(str(e)) from None
+            raise NotInTemplate(str(e)) from None
         c.restoreState()
         if len(self.doc.fontMapping) != self.fonts:
-            raise TemplateError("a font outside the template")
+            raise NotInTemplate("a font outside the template")
         return "\n".join(c._code)
 
     def pieces_ops(self, v: ProofValues, direct: bool = True) -> list[str]:
@@ -505,7 +398,7 @@ class ProofTemplate:
         return out
 
     def render(self, v: ProofValues, direct: bool = True) -> bytes:
-        """The proof PDF for ``v`` (raises TemplateError if the template cannot draw it).
+        """The proof PDF for ``v`` (raises NotInTemplate if the template cannot draw it).
 
         ``direct=False`` draws the owner's text on the canvas instead (same bytes; slower)."""
         pieces = self.pieces_ops(v, direct)
@@ -525,8 +418,8 @@ class ProofTemplate:
             "contents": page, "form": form, "ap": ap,
             "suffix": v.suffix.encode("ascii"),
             "ident": ident_lit, "maxlen": b"%d" % (len(v.ident_json) + 10),
-            "title": _pdf_string(v.title, self.doc), "subject": _pdf_string(v.ident_json, self.doc),
-            "keys": _pdf_string(v.keywords, self.doc),
+            "title": pdf_string(v.title, self.doc), "subject": pdf_string(v.ident_json, self.doc),
+            "keys": pdf_string(v.keywords, self.doc),
         }
         out = [self.header]
         offsets: list[int] = []
@@ -560,7 +453,7 @@ def _slots(body: bytes, names: dict[bytes, str]) -> list[bytes | str]:
     parts: list[bytes | str] = [body]
     for sentinel, name in names.items():
         if sentinel not in body:
-            raise TemplateError(f"sentinel {sentinel!r} not found")
+            raise NotInTemplate(f"sentinel {sentinel!r} not found")
         out: list[bytes | str] = []
         for p in parts:
             if isinstance(p, bytes):
@@ -613,7 +506,7 @@ class ProofWriter:
         if t is None:
             rep = self.fallback if fallback else self.repertoire
             if rep is None:
-                raise TemplateError("no fallback repertoire")
+                raise NotInTemplate("no fallback repertoire")
             t = self._templates[key] = ProofTemplate(lang, page, plate, rep)
         return t
 
@@ -626,14 +519,14 @@ class ProofWriter:
             pdf = self.template(v.lang, v.page, plate).render(v)
             self.stats["template"] += 1
             return pdf
-        except TemplateError:
+        except NotInTemplate:
             pass
         if self.fallback is not None:
             try:
                 pdf = self.template(v.lang, v.page, plate, fallback=True).render(v)
                 self.stats["fallback"] += 1
                 return pdf
-            except TemplateError:
+            except NotInTemplate:
                 pass
         self.stats["reference"] += 1
         return render_proof_reportlab(plaque, numbered, batch_id, svg_sha256, created)

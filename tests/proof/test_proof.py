@@ -464,8 +464,8 @@ def test_right_to_left_names_are_drawn_in_visual_order(name):
 # The template writer against the reference reportlab writer
 
 from plaquegen.proof.page import render_proof_reportlab  # noqa: E402
-from plaquegen.proof.writer import (ProofWriter, adler32_combine, deflate_ops,  # noqa: E402
-                                   repertoire_for)
+from plaquegen.proof.writer import ProofWriter, repertoire_for  # noqa: E402
+from plaquegen.writers.pdfstream import adler32_combine, deflate_ops  # noqa: E402
 
 LONG = "Maximiliane Wilhelmina Theodora von und zu Hohenzollern-Sigmaringen-Württemberg " * 3
 SAMPLE = [  # (name, country, language): long, RTL, outside the subset, both languages and papers
@@ -582,7 +582,7 @@ def test_deflate_ops_is_one_valid_zlib_stream():
 # The direct text writer and the batch's wide subset
 
 from plaquegen.proof.page import proof_values  # noqa: E402
-from plaquegen.proof.writer import TemplateError, batch_writer  # noqa: E402
+from plaquegen.proof.writer import NotInTemplate, batch_writer  # noqa: E402
 
 DIRECT = [  # Latin-1/Extended-A mixes (both subsets), escapes, no-break space, fitting, empty
     "Jörg Müller", "Łukasz Dvořák-Şahin", "Đorđe Šćepanović", "İsmail Çağlar", "a\u00a0b",
@@ -608,7 +608,7 @@ def test_direct_text_is_what_the_canvas_writes(country, language, composed):
     v = proof_values(composed[0], make_numbered("Σωκράτης", country, language), "b", SHA, "d")
     t = writer.template(v.lang, v.page, (80.0, 24.0))
     for direct in (True, False):
-        with pytest.raises(TemplateError):
+        with pytest.raises(NotInTemplate):
             t.render(v, direct)
 
 

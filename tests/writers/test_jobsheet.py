@@ -9,7 +9,8 @@ import subprocess
 import pytest
 from pypdf import PdfReader
 
-from plaquegen.writers.jobsheet import ROWS_PER_PAGE, JobSheetInfo, jobsheet_page_count, render_jobsheet
+from plaquegen.writers.jobsheet import ROWS_PER_PAGE, jobsheet_page_count, render_jobsheet
+from plaquegen.writers.jobsheet_page import JobSheetInfo
 from plaquegen.bed.layout import Sheet, Slot
 from test_proof import make_plaque
 
@@ -136,7 +137,7 @@ def test_pockets_show_the_plaque(tmp_path):
     """The bed map draws each plaque inside its pocket (ink where the pocket is)."""
     from PIL import Image
 
-    from plaquegen.writers.jobsheet import PAGE
+    from plaquegen.writers.jobsheet_page import PAGE
 
     info = make_info(2, per_sheet=6)
     f = tmp_path / "j.pdf"

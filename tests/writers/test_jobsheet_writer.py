@@ -18,7 +18,7 @@ import unicodedata
 import pytest
 from pypdf import PdfReader
 
-from plaquegen.writers import jobsheet as J
+from plaquegen.writers import jobsheet_page
 from plaquegen.writers import pdf as pdfkit
 from plaquegen.geometry.paths import Layer, Plaque
 from plaquegen.writers.jobsheet import JobSheetWriter, render_jobsheet
@@ -160,7 +160,7 @@ def pixels(pdf: bytes, tmp_path, name: str, first: int, last: int) -> list:
 def test_number_forms_look_like_inline_paths(tmp_path, monkeypatch):
     info = shared_info()
     with_forms = render_jobsheet(info)
-    monkeypatch.setattr(J._PathForms, "__call__", lambda self, path, code, op: f"{code}\n{op}")
+    monkeypatch.setattr(jobsheet_page.PathForms, "__call__", lambda self, path, code, op: f"{code}\n{op}")
     inline = render_jobsheet(info)
     assert b"FormXob.js" in with_forms and b"FormXob.js" not in inline
     n = 1 + len(info.sheets)
