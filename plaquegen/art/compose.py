@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from .artwork import ArtworkError, fit_artwork, load_artwork
 from ..geometry.contours import ContourError, merge_fills, normalize_fill, shapes
 from ..geometry.paths import Layer, Path, Plaque, rounded_rect
-from ..laser.order import order_layer, run_ends, splice
+from ..laser.solve import order_layer, run_ends, splice
 from .glyphs import fit_text, load_font
 from ..inputs.template import ArtworkSpec, Template
 

@@ -21,7 +21,7 @@ from typing import Sequence
 
 from ..geometry.paths import Bounds, Path, Plaque, rounded_rect
 from ..art.glyphs import fit_text, load_font
-from ..laser.order import inner_travel, plan_sweep, polish_run, run_ends, run_variants
+from ..laser.solve import inner_travel, plan_sweep, polish_run, run_ends, run_variants
 from ..geometry.layers import LASER_LAYERS
 from ..core.records import pad_number
 from ..inputs.template import Bed, Template

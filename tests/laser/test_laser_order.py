@@ -20,7 +20,7 @@ from conftest import ROOT
 from helpers.laser_pins import TOTAL, pinned, record, run_key as _run_key, sheet_numbers as _numbers
 from plaquegen.laser import estimate
 from plaquegen.bed import layout as sheets
-from plaquegen.laser import order as travel
+from plaquegen.laser import solve as travel
 from plaquegen.art.compose import Composer
 from plaquegen.pipeline.emit import estimate_params
 from plaquegen.inputs.template import load_template
