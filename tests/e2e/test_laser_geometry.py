@@ -278,7 +278,7 @@ def test_laser_run_keeps_every_path_and_inner_before_outer(composer, register, t
     assert run == laser_run(sheet)  # deterministic
     # an inner cut runs before the outer one
     from plaquegen.geometry.paths import rounded_rect
-    from plaquegen.laser.solve import order_layer
+    from plaquegen.laser.order import order_layer
 
     outer, inner = rounded_rect(0, 0, 80, 24, 2), rounded_rect(10, 5, 10, 10, 1)
     assert order_layer([outer, inner], inner_first=True)[0].bounds == inner.bounds
@@ -287,7 +287,8 @@ def test_laser_run_keeps_every_path_and_inner_before_outer(composer, register, t
 def test_rotated_and_reversed_paths_are_the_same_shapes(composer):
     from plaquegen.geometry.area import path_geometry
     from plaquegen.geometry.paths import Path
-    from plaquegen.laser.solve import _rotate_closed, reverse_path
+    from plaquegen.laser.order import reverse_path
+    from plaquegen.laser.units import _rotate_closed
 
     p = composer.engrave[0]
     from plaquegen.geometry.paths import split_subpaths
