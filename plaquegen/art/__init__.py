@@ -1,6 +1,6 @@
-"""Artwork and text -> a Plaque: designer SVG -> contours in mm (artwork), text -> outline or stroke glyphs (glyphs), template + artwork + number -> the Plaque (compose).
+"""Artwork and text -> a Plaque: designer SVG -> contours in mm (svgread), text -> outline or stroke glyphs (glyphs), template + artwork + number -> the Plaque (compose).
 
 Contract: the Plaque is built once and every writer draws that same geometry.
 """
 
-__all__ = ['artwork', 'compose', 'glyphs']
+__all__ = ['compose', 'glyphs', 'svgread']

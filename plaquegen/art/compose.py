@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .artwork import ArtworkError, fit_artwork, load_artwork
+from .svgread import ArtworkError, fit_artwork, load_artwork
 from ..geometry.contours import ContourError, merge_fills, normalize_fill, shapes
 from ..geometry.paths import Layer, Path, Plaque, rounded_rect
 from ..laser.order import order_layer, run_ends, splice

@@ -9,7 +9,7 @@ from pathlib import Path as FsPath
 
 import pytest
 
-from plaquegen.art.artwork import (MAX_BYTES, Artwork, ArtworkError, fit_artwork,
+from plaquegen.art.svgread import (MAX_BYTES, Artwork, ArtworkError, fit_artwork,
                                load_artwork)
 from conftest import python_output
 from plaquegen.geometry.paths import Bounds, Path
@@ -587,7 +587,7 @@ def test_mangled_files_raise_only_artwork_error(tmp_path):
 
 _ART_DIGEST = """
 import hashlib, sys
-from plaquegen.art.artwork import fit_artwork, load_artwork
+from plaquegen.art.svgread import fit_artwork, load_artwork
 from plaquegen.geometry.paths import Bounds
 h = hashlib.sha256()
 for f, mode in ((sys.argv[1], "fill"), ({sil!r}, "fill"), ({sig!r}, "line")):
