@@ -165,8 +165,7 @@ def _or_opt(tour: list, start: Point, end: Point | None) -> tuple[list, bool]:
     improved = False
     for i in range(n):
         u, v = tour[i]
-        a = start if i == 0 else tour[i - 1][0].exits[tour[i - 1][1]]
-        b = tour[i + 1][0].entries[tour[i + 1][1]] if i + 1 < n else end
+        a, b = _around(tour, i, start, end)
         removed = dist(a, u.entries[v]) + u.inner[v] + link(u.exits[v], b) - link(a, b)
         rest = tour[:i] + tour[i + 1:]
         best = (removed - 1e-9, -1, 0)
@@ -183,6 +182,13 @@ def _or_opt(tour: list, start: Point, end: Point | None) -> tuple[list, bool]:
             tour = rest
             improved = True
     return tour, improved
+
+
+def _around(tour: list, i: int, start: Point, end: Point | None) -> tuple[Point, Point | None]:
+    """The points around tour position ``i``: the exit before it (``start`` at the first)
+    and the entry after it (``end`` after the last: None at an open end)."""
+    return (start if i == 0 else tour[i - 1][0].exits[tour[i - 1][1]],
+            tour[i + 1][0].entries[tour[i + 1][1]] if i + 1 < len(tour) else end)
 
 
 def _pick_variants(tour: list, start: Point, end: Point | None, picks: dict) -> bool:
