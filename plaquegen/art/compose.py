@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .svgread import ArtworkError, fit_artwork, load_artwork
+from .artwork import fit_artwork, load_artwork
+from .svgread import ArtworkError
 from ..geometry.contours import ContourError, merge_fills, normalize_fill, shapes
 from ..geometry.paths import Layer, Path, Plaque, rounded_rect
 from ..laser.order import order_layer, run_ends, splice

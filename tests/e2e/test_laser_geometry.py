@@ -94,7 +94,7 @@ def test_every_engrave_file_and_sheet_fills_the_same_under_both_rules(example_ba
 
 def test_the_raw_artwork_would_fail_that_check(template):
     """The check can fail: the silhouette as the designer drew it differs between the rules."""
-    from plaquegen.art.svgread import fit_artwork, load_artwork
+    from plaquegen.art.artwork import fit_artwork, load_artwork
     from plaquegen.writers.svg import path_data
 
     spec = template.silhouette
@@ -107,7 +107,7 @@ def test_the_raw_artwork_would_fail_that_check(template):
 
 def test_proof_area_is_what_the_designer_meant(composer, template):
     """Normalised contours fill exactly the area the artwork's own fill rule gave (even-odd)."""
-    from plaquegen.art.svgread import fit_artwork, load_artwork
+    from plaquegen.art.artwork import fit_artwork, load_artwork
     from plaquegen.geometry.area import fill_geometry, path_geometry
 
     spec = template.silhouette
@@ -174,7 +174,7 @@ def test_contours_rewind_drop_and_resolve():
 
 def test_curves_stay_curves(composer):
     """The example artwork has no crossing contours: every Bézier is kept, none flattened."""
-    from plaquegen.art.svgread import fit_artwork, load_artwork
+    from plaquegen.art.artwork import fit_artwork, load_artwork
 
     spec = composer.template.silhouette
     raw = fit_artwork(load_artwork(spec.file, spec.mode), spec.place.box)
