@@ -29,7 +29,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "tests"), str(ROOT / "tests" / "art")]
 
-from plaquegen.art.artwork import ArtworkError, load_artwork  # noqa: E402
+from plaquegen.art.artwork import load_artwork  # noqa: E402
+from plaquegen.art.svgread import ArtworkError  # noqa: E402
 
 
 def _median_ms(fn, runs: int) -> float:

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .artwork import ArtworkError, fit_artwork, load_artwork
+from .artwork import fit_artwork, load_artwork
+from .svgread import ArtworkError
 from ..geometry.contours import ContourError, merge_fills, normalize_fill, shapes
 from ..geometry.paths import Layer, Path, Plaque, rounded_rect
 from ..laser.order import order_layer, run_ends, splice
@@ -55,7 +56,7 @@ class Composer:
         # Every digit the format can print must exist in the font: fail now, in one
         # sentence, not halfway through a batch.
         font.run(template.format_number(1234567890, 1234567890) + "0123456789", 1.0)
-        # Laser order once per batch (travel.py): engrave from the origin, score from where
+        # Laser order once per batch (laser/order.py): engrave from the origin, score from where
         # engraving ends, cut (inner before outer) from where scoring ends.
         engrave = order_layer(layers["engrave"])
         pos = run_ends(engrave)[1] if engrave else (0.0, 0.0)
@@ -73,7 +74,7 @@ class Composer:
                              spec.place.align, spec.place.valign, spec.tracking)
         engrave, score = self.engrave, self.score
         # The number's glyphs go into the constant layer's laser order as one block,
-        # where they add the least travel (travel.splice).
+        # where they add the least travel (order.splice).
         if self.font.strokes:
             score = splice(score, glyphs, run_ends(engrave)[1] if engrave else (0.0, 0.0))
         else:

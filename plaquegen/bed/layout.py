@@ -5,7 +5,7 @@ person can find them. Every laser layer of every plaque comes before the next
 layer: all engraving, then all scoring, then all cutting. Within a layer the
 laser visits the pockets in the cheapest serpentine of the jig (by columns or
 by rows, from the corner nearest to where it is; each plaque's run forwards or
-backwards, see travel.plan_sweep); each plaque's own paths are already in laser
+backwards, see laser.sweep.plan_sweep); each plaque's own paths are already in laser
 order (compose). On every layer a plaque's paths form one group whose id and
 label name the slot and the car (``slot-07-engrave``, "slot 07 · 0462 / 6309 ·
 WBSUR915X0VS94332"), so a shop can select, hide or re-run one slot. Pocket
@@ -21,7 +21,8 @@ from typing import Sequence
 
 from ..geometry.paths import Bounds, Path, Plaque, rounded_rect
 from ..art.glyphs import fit_text, load_font
-from ..laser.order import inner_travel, plan_sweep, polish_run, run_ends, run_variants
+from ..laser.order import inner_travel, run_ends
+from ..laser.sweep import plan_sweep, polish_run, run_variants
 from ..geometry.layers import LASER_LAYERS
 from ..core.records import pad_number
 from ..inputs.template import Bed, Template

@@ -26,7 +26,7 @@ import shapely
 
 from ..geometry.area import fill_geometry
 from ..geometry.paths import Path, Plaque
-from .order import segs_key
+from .units import segs_key
 
 __all__ = ["EstimateParams", "Estimate", "fill_figures", "plaque_estimate", "sheet_estimate"]
 

@@ -1,4 +1,4 @@
-"""artwork.py: designer SVG -> absolute mm paths, and refusal of unsafe/unusable files."""
+"""artwork.py and svgread.py: designer SVG -> absolute mm paths, and refusal of unsafe/unusable files."""
 from __future__ import annotations
 
 import io
@@ -9,8 +9,8 @@ from pathlib import Path as FsPath
 
 import pytest
 
-from plaquegen.art.artwork import (MAX_BYTES, Artwork, ArtworkError, fit_artwork,
-                               load_artwork)
+from plaquegen.art.artwork import Artwork, fit_artwork, load_artwork
+from plaquegen.art.svgread import MAX_BYTES, ArtworkError
 from conftest import python_output
 from plaquegen.geometry.paths import Bounds, Path
 

@@ -102,7 +102,8 @@ def test_refused_artwork_writes_nothing(tmp_path):
 
 
 def test_artwork_with_too_many_segments_is_refused(tmp_path):
-    from plaquegen.art.artwork import ArtworkError, load_artwork
+    from plaquegen.art.artwork import load_artwork
+    from plaquegen.art.svgread import ArtworkError
 
     p = tmp_path / "zigzag.svg"
     p.write_text(SVG + '<path d="M0 0' + " l1 1 l1 -1" * 30_001 + 'z"/></svg>', "utf-8")

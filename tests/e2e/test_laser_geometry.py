@@ -287,7 +287,8 @@ def test_laser_run_keeps_every_path_and_inner_before_outer(composer, register, t
 def test_rotated_and_reversed_paths_are_the_same_shapes(composer):
     from plaquegen.geometry.area import path_geometry
     from plaquegen.geometry.paths import Path
-    from plaquegen.laser.order import _rotate_closed, reverse_path
+    from plaquegen.laser.order import reverse_path
+    from plaquegen.laser.units import _rotate_closed
 
     p = composer.engrave[0]
     from plaquegen.geometry.paths import split_subpaths

@@ -20,7 +20,7 @@ from conftest import ROOT
 from helpers.laser_pins import TOTAL, pinned, record, run_key as _run_key, sheet_numbers as _numbers
 from plaquegen.laser import estimate
 from plaquegen.bed import layout as sheets
-from plaquegen.laser import order as travel
+from plaquegen.laser import order, solve, sweep, units
 from plaquegen.art.compose import Composer
 from plaquegen.pipeline.emit import estimate_params
 from plaquegen.inputs.template import load_template
@@ -66,8 +66,8 @@ def test_a_layer_from_the_cache_is_the_layer_solved_afresh(setup):
 
 
 def _clear_caches() -> None:
-    for d in (travel._UNITS, travel._UNITS_BY_SHAPE, travel._BUILT, travel._BACKS, travel._BLOCKS,
-              travel._PICKS, travel._VARIANTS, travel._REV, travel._SEQS, travel._PAIRS,
+    for d in (units._UNITS, units._UNITS_BY_SHAPE, units._BUILT, units._BACKS, solve._BLOCKS,
+              solve._PICKS, sweep._VARIANTS, order._REV, sweep._SEQS, sweep._PAIRS,
               sheets._LAYERS, sheets._FIGURES, estimate._BY_ID, estimate._BY_SHAPE):
         d.clear()
     sheets._RUNS.clear()
@@ -123,10 +123,10 @@ def test_paths_equal_but_for_a_zero_sign_keep_their_own_bytes(setup):
     _, _, params = setup
     pos = Path((("M", 0.0, 1.0), ("L", 5.0, 1.0), ("L", 5.0, 3.0), ("Z",)))
     neg = Path((("M", -0.0, 1.0), ("L", 5.0, 1.0), ("L", 5.0, 3.0), ("Z",)))
-    assert travel.order_layer([pos])[0] is pos
-    (got,) = travel.order_layer([neg])
+    assert order.order_layer([pos])[0] is pos
+    (got,) = order.order_layer([neg])
     assert repr(got.segs) == repr(neg.segs) and "-0.0" in repr(got.segs)
     assert estimate.fill_figures([pos], params.interval) == estimate.fill_figures([neg], params.interval)
-    assert travel.segs_key(pos.segs) != travel.segs_key(neg.segs)
-    assert estimate._BY_SHAPE.keys() >= {(params.interval, 0.0, "nonzero", travel.segs_key(p.segs))
+    assert units.segs_key(pos.segs) != units.segs_key(neg.segs)
+    assert estimate._BY_SHAPE.keys() >= {(params.interval, 0.0, "nonzero", units.segs_key(p.segs))
                                          for p in (pos, neg)}
