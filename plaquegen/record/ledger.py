@@ -235,8 +235,9 @@ class Event:
 
     @property
     def when(self) -> str:
-        """The time that orders answers: the owner's own time, else when it was read."""
-        return self.owner_at or self.at
+        """The time that orders answers: the owner's own time, else when it was read; never
+        later than when it was read (a claimed future date cannot outrank later answers)."""
+        return min(self.owner_at or self.at, self.at)
 
 
 @dataclass(frozen=True)
@@ -608,7 +609,8 @@ class Ledger:
                                (vin, batch_id)).fetchone()[0]
         rows = self._db.execute(
             f"SELECT {_EVENT_COLUMNS} FROM event WHERE vin = ? AND batch_id = ? AND kind = 'answer' "
-            "AND svg_sha256 = ? ORDER BY coalesce(owner_at, at), at, id", (vin, batch_id, svg)).fetchall()
+            "AND svg_sha256 = ? ORDER BY min(coalesce(owner_at, at), at), at, id",  # never later than received
+            (vin, batch_id, svg)).fetchall()
         if not rows:
             return
         e = Event(*rows[-1])
