@@ -36,7 +36,8 @@ from ..core.clock import format_utc, parse_utc, utc_now
 from ..core.errors import Outcome
 from ..core.files import atomic_write_bytes, sha256_bytes
 from .inbox import CANDIDATE, Item, collect, guess_plaque, quiet
-from ..record.ledger import Event, Issue, Ledger
+from ..record.ledger import Ledger
+from ..record.rows import Event, Issue
 from ..proof.form import APPROVE as FORM_APPROVE, ID_FIELD, field_name, field_suffix, read_proof
 from ..pipeline.release import ReleaseResult, release
 from ..record.states import (APPROVALS_FIELDS, APPROVED, CHANGES, WAITING, ApprovalError, PlaqueState,

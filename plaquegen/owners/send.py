@@ -18,7 +18,8 @@ from ..record.states import WAITING, open_batch_and_ledger, plaque_states
 from ..record.folder import OUTBOX, ManifestRow, read_inside, read_owners, write_history
 from ..core.clock import parse_utc, utc_now
 from ..core.errors import Outcome, PlaquegenError
-from ..record.ledger import Event, Ledger
+from ..record.ledger import Ledger
+from ..record.rows import Event
 from .outgoing import MailError, build_message, mail_language, send_messages, write_outbox
 
 __all__ = ["SendReport", "send_proofs"]

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from ..record.folder import (OWNERS, RELEASED, owners_csv, BatchInfo, ManifestRow, batch_name, clear_incomplete,
+from ..record.folder import (OWNERS, RELEASED, owners_csv, ManifestRow, batch_name, clear_incomplete,
                        file_sha256, keep_template, kept_template, mark_incomplete, read_info,
                        read_manifest, rejects_csv, template_identity, write_history, write_info)
 from ..core.clock import utc_now
@@ -26,7 +26,9 @@ from ..art.compose import Composer
 from .emit import EmitContext, emit, fewer_collections, finish, jobsheet_head
 from ..core.errors import Interrupted, Outcome, PlaquegenError
 from ..core.files import atomic_write_bytes, remove_temp_files, sync_folder
-from ..record.ledger import BatchRecord, Event, Issue, Ledger
+from ..record.identity import BatchInfo
+from ..record.ledger import Ledger
+from ..record.rows import Event, Issue
 from ..inputs.numbering import number_orders
 from ..inputs.orders import OrderFile, read_orders
 from ..writers.pdf import A4, LETTER
@@ -87,7 +89,7 @@ class BatchPlan:
     numbered: tuple[Numbered, ...]
     rejects: tuple[Reject, ...]
     reprints: frozenset[str]
-    previous: BatchRecord | None
+    previous: BatchInfo | None
     notes: tuple[str, ...]
 
     @property
@@ -266,9 +268,10 @@ def _make(plan: BatchPlan, opts: BatchOptions, ledger: Ledger,
         now = utc_now()
         pin = register_pin(plan.register)
         created_at = plan.previous.created_at if plan.previous else now
-        record = BatchRecord(batch_id, plan.orders_path, plan.orders_sha256, created_at, now,
-                             pin.sha256, plan.template_sha256)
-        write_info(folder, BatchInfo.of(record, pin))
+        record = BatchInfo(batch_id, plan.orders_path, plan.orders_sha256, created_at, now,
+                           pin.sha256, plan.template_sha256, register_total=pin.total,
+                           register_demo=pin.demo, register_source=pin.source)
+        write_info(folder, record)
         timings["job sheet+manifest"] = time.perf_counter() - t2
         sync_folder(folder)
         try:

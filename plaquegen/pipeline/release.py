@@ -16,7 +16,8 @@ from ..art.compose import Composer
 from .emit import EmitContext, emit, finish, jobsheet_head
 from ..core.errors import Outcome, PlaquegenError
 from ..core.files import atomic_write_bytes, sha256_bytes, sync_folder
-from ..record.ledger import Event, Ledger
+from ..record.ledger import Ledger
+from ..record.rows import Event
 from ..core.records import Numbered, Order
 from ..inputs.template import load_template
 from ..record.states import (APPROVED, CHANGES, WAITING, ApprovalError, PlaqueState, counts, load_state,

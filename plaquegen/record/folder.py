@@ -25,10 +25,11 @@ from typing import Iterable, Sequence
 
 from ..core.errors import PlaquegenError
 from ..core.files import atomic_write_bytes, csv_bytes, read_csv, safe_name, sheet_cell, unsheet_cell
-from .ledger import BatchRecord, Event, RegisterPin
+from .identity import BatchInfo
+from .rows import Event
 from ..core.records import Reject, pad_number
 
-__all__ = ["BatchDirError", "ManifestRow", "BatchInfo", "BatchFolder", "MANIFEST_FIELDS",
+__all__ = ["BatchDirError", "ManifestRow", "BatchFolder", "MANIFEST_FIELDS",
            "RELEASE_FIELDS", "REJECT_FIELDS", "manifest_csv", "read_manifest", "rejects_csv",
            "plaque_stem", "batch_name", "open_batch", "mark_incomplete", "clear_incomplete",
            "incomplete_reason", "write_info", "read_info", "write_history", "read_history",
@@ -181,40 +182,8 @@ def read_owners(folder: Path) -> dict[str, dict]:
 
 # ------------------------------------------------------------ identity: batch.json
 
-@dataclass(frozen=True)
-class BatchInfo:
-    """batch.json: where a batch came from (mirrors the ledger's batch row and register pin)."""
-
-    batch_id: str
-    orders_path: str
-    orders_sha256: str
-    created_at: str
-    updated_at: str
-    register_sha256: str
-    register_total: int
-    register_demo: bool
-    register_source: str
-    template_sha256: str
-
-    @classmethod
-    def of(cls, record: BatchRecord, pin: RegisterPin) -> "BatchInfo":
-        """batch.json for the ledger's batch row and the register pin it was made under."""
-        return cls(record.batch_id, record.orders_path, record.orders_sha256, record.created_at,
-                   record.updated_at, pin.sha256, pin.total, pin.demo, pin.source,
-                   record.template_sha256)
-
-    def record(self, batch_id: str) -> BatchRecord:
-        """The ledger's batch row again (``batch_id``: the folder's name, which wins)."""
-        return BatchRecord(batch_id, self.orders_path, self.orders_sha256, self.created_at,
-                           self.updated_at, self.register_sha256, self.template_sha256)
-
-    def pin(self) -> RegisterPin:
-        """The register pin again (pinned when the batch was first made)."""
-        return RegisterPin(self.register_sha256, self.register_total, self.register_demo,
-                           self.register_source, self.created_at)
-
-
 def write_info(folder: Path, info: BatchInfo) -> None:
+    """batch.json: every field of ``info``, sorted keys (what read_info reads back)."""
     atomic_write_bytes(folder / BATCH_JSON,
                        (json.dumps(asdict(info), indent=1, sort_keys=True) + "\n").encode())
 

@@ -10,7 +10,7 @@ of its cars in build order (VIN and use), so it does not depend on the file form
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 
@@ -18,7 +18,9 @@ from .folder import (INCOMPLETE, batch_folders, incomplete_reason, read_history,
                        read_manifest)
 from ..core.clock import utc_now
 from ..core.errors import Outcome, PlaquegenError
-from .ledger import Issue, Ledger, RegisterPin
+from .identity import RegisterPin
+from .ledger import Ledger
+from .rows import Issue
 from ..core.records import pad_number
 from ..inputs.register import DEMO_REGISTER, Register, load_register
 
@@ -176,7 +178,7 @@ def rebuild_ledger(out: Path, ledger_path: Path) -> RebuildReport:
             issues = [Issue(r.vin, r.number, f.name, r.order_id, r.svg_sha256, r.proof_sha256,
                             issued_at.get(r.vin, when), r.vin in reprints, total=r.total)
                       for r in rows]
-            batch, pin = (info.record(f.name), info.pin()) if info is not None else (None, None)
+            batch, pin = (replace(info, batch_id=f.name), info.pin()) if info is not None else (None, None)
             led.restore(issues, events, batch, pin)
             n_plaques += len(issues)
             n_events += len(events)

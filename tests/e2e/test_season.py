@@ -232,7 +232,7 @@ def test_withdrawal_after_release_removes_the_plaque_at_once(tmp_path, register)
 
 def test_a_batch_refused_at_record_time_is_left_incomplete(tmp_path, register, monkeypatch):
     from plaquegen.pipeline import batch as batch_mod
-    from plaquegen.record.ledger import LedgerError
+    from plaquegen.record.rows import LedgerError
 
     out = tmp_path / "out"
     orders = _orders(tmp_path / "o.csv", [register.by_number(70)])

@@ -8,7 +8,9 @@ from dataclasses import replace
 
 import pytest
 
-from plaquegen.record.ledger import Conflict, Issue, Ledger, LedgerError, utc_now
+from plaquegen.core.clock import utc_now
+from plaquegen.record.ledger import Ledger
+from plaquegen.record.rows import Conflict, Issue, LedgerError
 
 
 def vin(n: int, prefix: str = "WBSUR9C5") -> str:
