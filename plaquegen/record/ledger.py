@@ -36,18 +36,23 @@ from .backups import Backups
 from .history import History
 from .identity import BatchInfo, RegisterPin
 from .rows import Conflict, Event, Issue, LedgerError, issue_row, sql_where, utc_seconds
-from .schema import BUSY_TIMEOUT_S, ISSUE_COLUMNS, UPSERT_ISSUE, check_or_create, immediate
+from .health import (Inspection, connect_readonly, good_backups, inspect_ledger,
+                     refuse_unhealthy, restore_command)
+from .schema import SCHEMA_VERSION, BUSY_TIMEOUT_S, ISSUE_COLUMNS, UPSERT_ISSUE, check_or_create, immediate
 
-__all__ = ["Ledger"]
-
-_SQLITE_MAGIC = b"SQLite format 3\x00"
-
+__all__ = ["Ledger", "open_ledger"]
 
 class Ledger(History, Backups):
     """An open ledger file.  Use as a context manager, or call :meth:`close`."""
 
-    def __init__(self, path: str | os.PathLike) -> None:
+    def __init__(self, path: str | os.PathLike, readonly: bool = False) -> None:
+        """Open ``path``: an existing file must be a healthy ledger (health.inspect_ledger, else
+        LedgerDamaged naming its newest good backup); a missing one is created whole (never
+        read-only). ``readonly``: open with ``mode=ro`` (``immutable`` on a read-only folder);
+        a schema 1 ledger is then migrated in memory only, nothing is written, no backup made.
+        Commands open through :func:`open_ledger`, which also says whether creating is allowed."""
         self.path = Path(path)
+        self.readonly = readonly
         self._conn: sqlite3.Connection | None = None
         self._conn = self._open()
 
@@ -55,25 +60,22 @@ class Ledger(History, Backups):
 
     def _open(self) -> sqlite3.Connection:
         path = self.path
+        if not self.readonly and not path.exists():
+            _create(path)
+        refuse_unhealthy(inspect_ledger(path))
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            if path.is_dir():
-                raise LedgerError(f"cannot open ledger {path}: it is a folder, not a file")
-            if path.exists():
-                with open(path, "rb") as fh:
-                    head = fh.read(len(_SQLITE_MAGIC))
-                if head and head != _SQLITE_MAGIC:
-                    raise LedgerError(
-                        f"ledger {path} is not a plaquegen ledger (not an SQLite database)")
-        except OSError as exc:
-            raise LedgerError(f"cannot open ledger {path}: {_os_reason(exc)}") from exc
-        try:
-            conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_S, isolation_level=None)
+            if self.readonly:
+                conn = connect_readonly(path)
+            else:
+                conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_S, isolation_level=None)
         except sqlite3.Error as exc:
             raise LedgerError(f"cannot open ledger {path}: {exc}{_hint(path)}") from exc
         try:
             conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
-            check_or_create(conn, path)
+            if self.readonly:
+                conn = _migrated_copy(conn, path)
+            else:
+                check_or_create(conn, path)
             conn.execute("CREATE TEMP TABLE IF NOT EXISTS wanted "
                          "(vin TEXT PRIMARY KEY, batch_id TEXT, number INTEGER) WITHOUT ROWID")
         except LedgerError:
@@ -81,10 +83,8 @@ class Ledger(History, Backups):
             raise
         except sqlite3.DatabaseError as exc:
             conn.close()
-            if "not a database" in str(exc):
-                raise LedgerError(f"ledger {path} is not a plaquegen ledger ({exc})") from exc
-            if "malformed" in str(exc):
-                raise LedgerError(f"ledger {path} is damaged ({exc})") from exc
+            if "malformed" in str(exc) or "not a database" in str(exc):
+                refuse_unhealthy(Inspection(path, problem=f"is damaged ({exc})"))
             raise LedgerError(f"cannot open ledger {path}: {exc}{_hint(path)}") from exc
         return conn
 
@@ -326,8 +326,10 @@ class Ledger(History, Backups):
             with immediate(self._db):
                 yield
         except sqlite3.Error as exc:
+            if self.readonly:
+                raise LedgerError(f"ledger {self.path} was opened read-only; {nothing_done}") from exc
             raise LedgerError(f"cannot write to ledger {self.path}: {exc}; {nothing_done}") from exc
-        self.backup()
+        self.backup_after_commit()
 
     def close(self) -> None:
         if self._conn is not None:
@@ -342,6 +344,67 @@ class Ledger(History, Backups):
 
     def __repr__(self) -> str:
         return f"Ledger({str(self.path)!r}{'' if self._conn else ', closed'})"
+
+
+def open_ledger(path: str | os.PathLike, *, create: bool = False, readonly: bool = False) -> Ledger:
+    """THE way a command opens a ledger. A missing file is created only with ``create`` (the
+    caller has checked that nothing is forgotten: record.season.require_ledger); otherwise
+    LedgerError, naming a good backup when one is left. Anything that is not a healthy ledger
+    of a known schema is refused (LedgerDamaged). ``readonly``: see :class:`Ledger`."""
+    path = Path(path)
+    if not path.exists() and not path.is_symlink():
+        if not create or readonly:
+            backups = good_backups(path)
+            how = (f"; its newest good backup is {backups[0][0]}: restore it with "
+                   f"'{restore_command(path)}'" if backups else "; no batch has been made with it")
+            raise LedgerError(f"ledger {path} does not exist{how}")
+    return Ledger(path, readonly=readonly)
+
+
+def _create(path: Path) -> None:
+    """A new ledger, made whole under a temporary name and linked in: no other process ever
+    sees a half-made (or empty) ledger, and of two creating at once one wins."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if path.is_dir():
+            raise LedgerError(f"cannot open ledger {path}: it is a folder, not a file")
+    except OSError as exc:
+        raise LedgerError(f"cannot open ledger {path}: {_os_reason(exc)}") from exc
+    tmp = path.with_name(f".{path.name}.new-{os.getpid()}-{id(path):x}.tmp")
+    try:
+        conn = sqlite3.connect(tmp, isolation_level=None)
+        try:
+            check_or_create(conn, tmp)
+        finally:
+            conn.close()
+        try:
+            os.link(tmp, path)
+        except FileExistsError:
+            pass  # another process made it first: open theirs
+    except sqlite3.Error as exc:
+        raise LedgerError(f"cannot create ledger {path}: {exc}{_hint(path)}") from exc
+    except OSError as exc:
+        raise LedgerError(f"cannot create ledger {path}: {_os_reason(exc)}{_hint(path)}") from exc
+    finally:
+        for extra in (tmp, tmp.with_name(tmp.name + "-wal"), tmp.with_name(tmp.name + "-shm")):
+            try:
+                extra.unlink()
+            except OSError:
+                pass
+
+
+def _migrated_copy(conn: sqlite3.Connection, path: Path) -> sqlite3.Connection:
+    """A read-only ledger as it is (schema 2), or a schema 1 one migrated in memory."""
+    version = conn.execute("PRAGMA user_version").fetchone()[0]
+    if version == SCHEMA_VERSION:
+        return conn
+    mem = sqlite3.connect(":memory:", isolation_level=None)
+    try:
+        conn.backup(mem)
+    finally:
+        conn.close()
+    check_or_create(mem, path)
+    return mem
 
 
 def _os_reason(exc: OSError) -> str:

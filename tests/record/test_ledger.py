@@ -269,15 +269,18 @@ def test_non_sqlite_file_is_refused_and_untouched(tmp_path):
     with pytest.raises(LedgerError) as err:
         Ledger(path)
     msg = str(err.value)
-    assert msg == f"ledger {path} is not a plaquegen ledger (not an SQLite database)"
+    assert msg.startswith(f"ledger {path} is not a plaquegen ledger (not an SQLite database): "
+                          "nothing was read or written; no good backup is left in ")
     assert path.read_text() == "vin,number\nWBSUR9C5000000001,1\n"
 
 
-def test_empty_file_becomes_a_ledger(tmp_path):
+def test_empty_file_is_refused_not_taken_for_a_new_ledger(tmp_path):
+    """Issue 23.1: a truncated (0-byte) ledger used to become a new, empty ledger."""
     path = tmp_path / "ledger.sqlite"
     path.touch()
-    with Ledger(path) as ledger:
-        assert ledger.record(make_issues("A", [1])) == 1
+    with pytest.raises(LedgerError, match=r"is empty \(0 bytes\): nothing was read or written"):
+        Ledger(path)
+    assert path.stat().st_size == 0 and not (tmp_path / "ledger.sqlite.backups").exists()
 
 
 def test_path_under_a_regular_file_is_refused(tmp_path):
