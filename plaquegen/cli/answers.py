@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from .exits import exit_with
-from .options import APPROVAL_LEDGER_OPT, BATCH_DIR_ARG, FORMATS_OPT, WORKERS_OPT, cut, formats_option, state_counts
+from .options import APPROVAL_LEDGER_OPT, BATCH_DIR_ARG, FORMATS_OPT, WORKERS_OPT, cut, formats_option, state_counts, writing
 
 __all__ = ["approvals", "send", "answer", "release", "status"]
 
@@ -36,7 +36,8 @@ def approvals(batch_dir, inputs, ledger, imap_url, imap_user, ca_file) -> None:
     if not inputs and not imap_url:
         raise click.UsageError("give the returned files or folders, or --imap URL.")
     mailbox = Mailbox(imap_url, imap_user, ca_file) if imap_url else None
-    done = read_answers(batch_dir, inputs, ledger, mailbox)
+    with writing("approvals", ledger, batch_dir):
+        done = read_answers(batch_dir, inputs, ledger, mailbox)
     if done.mailbox_note:
         click.echo(f"Note: {done.mailbox_note}")
     result = done.result
@@ -99,9 +100,11 @@ def send(batch_dir, ledger, sender, from_name, smtp, smtp_ssl, smtp_user, ca_fil
     """
     from ..owners.send import send_proofs
 
-    report = send_proofs(batch_dir, sender=sender, sender_name=from_name, ledger=ledger,
-                         smtp=smtp, ssl=smtp_ssl, user=smtp_user, again=again, remind=remind,
-                         after_days=after_days, ca_file=str(ca_file) if ca_file else None)
+    with writing("send", ledger, batch_dir):
+        report = send_proofs(batch_dir, sender=sender, sender_name=from_name, ledger=ledger,
+                             smtp=smtp, ssl=smtp_ssl, user=smtp_user, again=again,
+                             remind=remind, after_days=after_days,
+                             ca_file=str(ca_file) if ca_file else None)
     what = "reminder(s)" if remind else "proof(s)"
     for vin, to, mid in report.sent:
         click.echo(f"sent {vin} -> {cut(to, 60)}  {cut(mid, 80)}")
@@ -134,8 +137,9 @@ def answer(batch_dir, vin, decision, changes, by, name, ledger) -> None:
     """Record an answer given by phone, in a reply e-mail or on paper."""
     from ..owners.approvals import APPROVED, CHANGES, record_by_hand
 
-    s = record_by_hand(batch_dir, vin.upper(), APPROVED if decision == "approve" else CHANGES,
-                       changes, by, ledger, name)
+    with writing("answer", ledger, batch_dir):
+        s = record_by_hand(batch_dir, vin.upper(), APPROVED if decision == "approve" else CHANGES,
+                           changes, by, ledger, name)
     click.echo(f"{s.label}  {s.vin}: {s.state} (recorded by hand: {cut(by, 60)}).")
 
 
@@ -153,8 +157,9 @@ def release(batch_dir, ledger, template, formats, workers) -> None:
     """
     from ..pipeline.release import release as do_release
 
-    result = do_release(batch_dir, ledger, template, formats_option(formats),
-                        workers or os.cpu_count() or 1)
+    with writing("release", ledger, batch_dir):
+        result = do_release(batch_dir, ledger, template, formats_option(formats),
+                            workers or os.cpu_count() or 1)
     for s, reason in result.refused:
         click.echo(f"HELD BACK {s.label}  {s.vin}: {reason}.", err=True)
     summary = state_counts(result.states)

@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from .exits import exit_with
-from .options import (LEDGER_OPT, OUT_OPT, REGISTER_OPT, TEMPLATE_OPT, WORKERS_OPT, FORMATS_OPT, cut, echo_notes,
+from .options import (writing, LEDGER_OPT, OUT_OPT, REGISTER_OPT, TEMPLATE_OPT, WORKERS_OPT, FORMATS_OPT, cut, echo_notes,
                       formats_option, order_help, orders_options, read_options)
 
 __all__ = ["check", "batch"]
@@ -28,7 +28,7 @@ __all__ = ["check", "batch"]
 def check(orders, register, template, out, batch_id, ledger, reprint, replace, sheet, columns,
           encoding) -> None:
     from ..pipeline.batch import BatchOptions, plan_batch
-    from ..record.ledger import Ledger
+    from ..record.ledger import open_ledger
     from ..core.records import pad_number
     from ..record.season import require_ledger
 
@@ -38,7 +38,7 @@ def check(orders, register, template, out, batch_id, ledger, reprint, replace, s
     ledger_path = ledger or out / "ledger.sqlite"
     require_ledger(out, ledger_path)
     if ledger_path.is_file():  # never create one in a dry run
-        with Ledger(ledger_path) as led:
+        with open_ledger(ledger_path, readonly=True) as led:  # a dry run writes nothing
             plan = plan_batch(opts, led)
     else:
         plan = plan_batch(opts, None)
@@ -98,7 +98,8 @@ def batch(orders, out, batch_id, register, template, ledger, reprint, replace, n
             bar.update(n)
 
     try:
-        result = run_batch(opts, progress=progress, on_plan=on_plan)
+        with writing("batch", ledger, out=out):
+            result = run_batch(opts, progress=progress, on_plan=on_plan)
     finally:
         if bar is not None:
             bar.__exit__(None, None, None)

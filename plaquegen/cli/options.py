@@ -1,11 +1,12 @@
 """Options and small helpers every command family shares: what the options mean is said once."""
 from __future__ import annotations
 
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
 
-__all__ = ["REGISTER_OPT", "TEMPLATE_OPT", "OUT_OPT", "LEDGER_OPT", "WORKERS_OPT", "FORMATS_OPT", "BATCH_DIR_ARG",
+__all__ = ["writing", "REGISTER_OPT", "TEMPLATE_OPT", "OUT_OPT", "LEDGER_OPT", "WORKERS_OPT", "FORMATS_OPT", "BATCH_DIR_ARG",
            "APPROVAL_LEDGER_OPT", "orders_options", "read_options", "formats_option", "order_help", "echo_notes",
            "cut", "state_counts", "load_register_option", "find_vin"]
 
@@ -107,3 +108,20 @@ def find_vin(text: str, vins) -> list[str]:
     if is_short_vin(want):
         return sorted({v for v in vins if short_vin(v) == want})
     return [want]
+
+
+@contextmanager
+def writing(what: str, ledger: Path | None = None, batch_dir: Path | None = None,
+            out: Path | None = None):
+    """Hold the ledger's writer lock (record.lock.ledger_lock) for a whole writing command:
+    the ledger as given, else the one beside BATCH_DIR, else OUT/ledger.sqlite."""
+    from ..record.lock import ledger_lock
+
+    if ledger:
+        path = Path(ledger)
+    elif batch_dir is not None:
+        path = Path(batch_dir).resolve().parent / "ledger.sqlite"
+    else:
+        path = Path(out or "output") / "ledger.sqlite"
+    with ledger_lock(path, what=what):
+        yield path

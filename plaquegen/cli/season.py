@@ -6,7 +6,7 @@ from pathlib import Path
 import click
 
 from .exits import exit_with
-from .options import cut, find_vin, load_register_option
+from .options import cut, find_vin, load_register_option, writing
 
 __all__ = ["ledger", "history", "register"]
 
@@ -18,22 +18,29 @@ __all__ = ["ledger", "history", "register"]
 @click.option("--vin", help="Only this car.")
 @click.option("--rebuild", "rebuild", type=click.Path(file_okay=False, path_type=Path),
               help="Rebuild a lost ledger from the batch folders in this folder (e.g. output).")
-def ledger(ledger, batch_id, vin, rebuild) -> None:
-    """List the plaques issued (per batch, or one batch's or one car's), or rebuild the ledger."""
-    from ..record.ledger import Ledger
+@click.option("--restore", "restore", is_flag=False, flag_value="", default=None, metavar="[FILE]",
+              help="Put back the newest good backup (or FILE) as the ledger; the file it replaces "
+                   "is kept as LEDGER.damaged-TIME.")
+@click.option("--yes", is_flag=True, help="With --restore: replace even a healthy ledger.")
+def ledger(ledger, batch_id, vin, rebuild, restore, yes) -> None:
+    """List the plaques issued (per batch, or one batch's or one car's), rebuild the ledger, or
+    restore it from a backup."""
+    from ..record.ledger import open_ledger
     from ..record.season import rebuild_ledger
 
+    if restore is not None:
+        _restore(ledger, restore or None, yes)
+        return
     if rebuild is not None:
         target = ledger if ledger != Path("output/ledger.sqlite") else rebuild / "ledger.sqlite"
-        report = rebuild_ledger(rebuild, target)
+        with writing("ledger --rebuild", target):
+            report = rebuild_ledger(rebuild, target)
         click.echo(f"Rebuilt {report.ledger}: {len(report.batches)} batch(es), {report.plaques} "
                    f"plaque(s), {report.events} history event(s).")
         for lost in report.lost:
             click.echo(f"Not recovered: {lost}.", err=True)
         exit_with(report.outcome)
-    if not ledger.exists():
-        raise click.ClickException(f"ledger {ledger} does not exist; no batch has been made with it.")
-    with Ledger(ledger) as led:
+    with open_ledger(ledger, readonly=True) as led:
         if batch_id or vin:
             issues = led.issues(batch_id=batch_id)
             if vin:
@@ -52,17 +59,27 @@ def ledger(ledger, batch_id, vin, rebuild) -> None:
             click.echo(f"{len(rows)} batch(es).")
 
 
+def _restore(ledger: Path, source: str | None, yes: bool) -> None:
+    from ..record.health import restore_backup
+
+    with writing("ledger --restore", ledger):
+        used, kept, seen = restore_backup(ledger, source, replace_healthy=yes)
+    click.echo(f"Restored {ledger} from {used}: {seen.batches} batch(es), {seen.plaques} plaque(s).")
+    if kept is not None:
+        click.echo(f"The file it replaced is kept as {kept}.")
+    click.echo("Work done after that backup was made is not in it: run 'plaquegen ledger' to see "
+               "what it holds, and re-run any later batch or answer.")
+
+
 @click.command()
 @click.argument("vin")
 @click.option("--ledger", type=click.Path(dir_okay=False, path_type=Path),
               default=Path("output/ledger.sqlite"), show_default=True)
 def history(vin, ledger) -> None:
     """Every event of one car: issued, made again, answers, released, reprinted, sent."""
-    from ..record.ledger import Ledger
+    from ..record.ledger import open_ledger
 
-    if not ledger.exists():
-        raise click.ClickException(f"ledger {ledger} does not exist; no batch has been made with it.")
-    with Ledger(ledger) as led:
+    with open_ledger(ledger, readonly=True) as led:
         vins = find_vin(vin, {i.vin for i in led.issues()})
         events = [e for v in vins for e in led.events(vin=v)]
     if not events:
@@ -97,14 +114,14 @@ def register() -> None:
 @click.option("--yes", is_flag=True, help="Adopt it (without: only list what would change).")
 def register_adopt(register_file, ledger, yes) -> None:
     """Adopt a corrected register: list every issued plaque whose number or total changes."""
-    from ..record.ledger import Ledger
+    from ..record.ledger import open_ledger
     from ..core.records import pad_number
     from ..record.season import adopt, renumbering
 
     reg = load_register_option(register_file)
     if not ledger.exists():
         raise click.ClickException(f"ledger {ledger} does not exist; nothing to adopt a register for.")
-    with Ledger(ledger) as led:
+    with writing("register adopt", ledger), open_ledger(ledger, readonly=not yes) as led:
         moved = renumbering(led, reg)
         for issue, number, total in moved:
             new = "NOT IN THIS REGISTER" if number is None else f"{pad_number(number, total)} / {total}"

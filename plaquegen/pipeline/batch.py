@@ -27,7 +27,7 @@ from .emit import EmitContext, emit, fewer_collections, finish, jobsheet_head
 from ..core.errors import Interrupted, Outcome, PlaquegenError
 from ..core.files import atomic_write_bytes, remove_temp_files, sync_folder
 from ..record.identity import BatchInfo
-from ..record.ledger import Ledger
+from ..record.ledger import Ledger, open_ledger
 from ..record.rows import Event, Issue
 from ..inputs.numbering import number_orders
 from ..inputs.orders import OrderFile, read_orders
@@ -217,8 +217,8 @@ def run_batch(opts: BatchOptions, progress: Callable[[int], None] | None = None,
     t0 = time.perf_counter()
     ledger_path = Path(opts.ledger) if opts.ledger else Path(opts.out) / "ledger.sqlite"
     require_ledger(Path(opts.out), ledger_path)
-    if ledger_path.exists():
-        ledger = Ledger(ledger_path)
+    if ledger_path.exists() or ledger_path.is_symlink():
+        ledger = open_ledger(ledger_path)
         try:
             plan = plan_batch(opts, ledger)
         except BaseException:
@@ -226,7 +226,7 @@ def run_batch(opts: BatchOptions, progress: Callable[[int], None] | None = None,
             raise
     else:  # nothing to check against yet: a refused plan creates no ledger
         plan = plan_batch(opts, None)
-        ledger = Ledger(ledger_path)
+        ledger = open_ledger(ledger_path, create=True)  # require_ledger: no batch is forgotten
     try:
         if on_plan:
             on_plan(len(plan.numbered))

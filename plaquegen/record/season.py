@@ -19,7 +19,8 @@ from .folder import (INCOMPLETE, batch_folders, incomplete_reason, read_history,
 from ..core.clock import utc_now
 from ..core.errors import Outcome, PlaquegenError
 from .identity import RegisterPin
-from .ledger import Ledger
+from .health import good_backups, restore_command
+from .ledger import Ledger, open_ledger
 from .rows import Issue
 from ..core.records import pad_number
 from ..inputs.register import DEMO_REGISTER, Register, load_register
@@ -115,8 +116,9 @@ def require_ledger(out: Path, ledger_path: Path) -> None:
     folders = [f for f in batch_folders(out)]
     if folders:
         names = ", ".join(f.name for f in folders[:3]) + (", ..." if len(folders) > 3 else "")
-        backup = ledger_path.parent / (ledger_path.name + ".backups") / "1.sqlite"
-        how = (f"copy its newest backup {backup} to {ledger_path}" if backup.is_file()
+        backups = good_backups(ledger_path)
+        how = (f"restore its newest good backup {backups[0][0]} with "
+               f"'{restore_command(ledger_path)}'" if backups
                else f"move the ledger back to {ledger_path}")
         raise SeasonError(
             f"{out} holds {len(folders)} batch folder(s) ({names}) but no ledger {ledger_path}: "
@@ -170,7 +172,7 @@ def rebuild_ledger(out: Path, ledger_path: Path) -> RebuildReport:
         found.append((f, info, rows, events))
     found.sort(key=lambda x: (x[1].created_at if x[1] else "9999", x[0].name))
     n_plaques = n_events = 0
-    with Ledger(ledger_path) as led:
+    with open_ledger(ledger_path, create=True) as led:
         for f, info, rows, events in found:
             issued_at = {e.vin: e.at for e in events if e.kind in ("issued", "reprint")}
             reprints = {e.vin for e in events if e.kind == "reprint"}

@@ -14,7 +14,7 @@ from typing import Sequence
 from .folder import RELEASED, BatchFolder, open_batch as _open_dir
 from ..core.errors import PlaquegenError
 from ..core.files import csv_bytes, read_csv, sheet_cell
-from .ledger import Event, Issue, Ledger
+from .ledger import Event, Issue, Ledger, open_ledger
 
 __all__ = ["APPROVED", "CHANGES", "WAITING", "APPROVALS_FIELDS", "ApprovalError",
            "batch_ledger", "open_batch_and_ledger", "load_issues", "PlaqueState", "counts",
@@ -143,7 +143,7 @@ class StatusResult:
 
 
 def load_state(batch: BatchFolder, ledger_path: Path) -> tuple[dict[str, Issue], list[Event]]:
-    with Ledger(ledger_path) as led:
+    with open_ledger(ledger_path, readonly=True) as led:
         return load_issues(batch, led, ledger_path), led.events(batch_id=batch.batch_id)
 
 
