@@ -65,6 +65,8 @@ class Backups:
                 dst = sqlite3.connect(tmp)
                 try:
                     self._db.backup(dst)
+                    # a rollback-journal file: reading a backup (read-only) makes no -wal/-shm
+                    dst.execute("PRAGMA journal_mode = DELETE").fetchone()
                 finally:
                     dst.close()
                 seen = inspect_ledger(tmp)
@@ -73,7 +75,8 @@ class Backups:
                                       f"{seen.problem}")
                 _rotate_in(folder, tmp)
             finally:
-                for extra in (tmp, tmp.with_name(tmp.name + "-journal")):
+                for extra in [tmp] + [tmp.with_name(tmp.name + s) for s in ("-journal", "-wal",
+                                                                             "-shm")]:
                     extra.unlink(missing_ok=True)
         except (OSError, sqlite3.Error) as exc:
             raise LedgerError(f"cannot write the ledger backup in {folder}: {exc}") from exc

@@ -45,6 +45,7 @@ class Inspection:
     problem: str | None = None
     plaques: int = 0
     batches: int = 0
+    unreadable: bool = False  # the file could not be read (disk full, I/O, permissions): not damaged
 
     @property
     def healthy(self) -> bool:
@@ -83,7 +84,7 @@ def inspect_ledger(path: str | os.PathLike) -> Inspection:
     except FileNotFoundError:
         return Inspection(path, problem="does not exist")
     except OSError as exc:
-        return Inspection(path, problem=f"cannot be read ({exc.strerror or exc})")
+        return Inspection(path, problem=f"cannot be read ({exc.strerror or exc})", unreadable=True)
     if size == 0:
         return Inspection(path, problem="is empty (0 bytes)")
     if not head.startswith(SQLITE_MAGIC):
@@ -93,10 +94,14 @@ def inspect_ledger(path: str | os.PathLike) -> Inspection:
     try:
         conn = connect_readonly(path)
     except sqlite3.DatabaseError as exc:
-        what = "cannot be opened" if isinstance(exc, sqlite3.OperationalError) else "is damaged"
-        return Inspection(path, problem=f"{what} ({exc})")
+        if isinstance(exc, sqlite3.OperationalError):
+            return Inspection(path, problem=f"cannot be opened ({exc}{_hint(path)})",
+                              unreadable=True)
+        return Inspection(path, problem=f"is damaged ({exc})")
     try:
         return _inspect(conn, path)
+    except sqlite3.OperationalError as exc:
+        return Inspection(path, problem=f"cannot be read ({exc}{_hint(path)})", unreadable=True)
     except sqlite3.DatabaseError as exc:
         return Inspection(path, problem=f"is damaged ({exc})")
     finally:
@@ -152,6 +157,8 @@ def refuse_unhealthy(seen: Inspection) -> None:
     if seen.healthy:
         return
     path = seen.path
+    if seen.unreadable:
+        raise LedgerError(f"ledger {path} {seen.problem}; nothing was read or written")
     backups = good_backups(path)
     if backups:
         b, info = backups[0]
@@ -210,6 +217,17 @@ def restore_backup(ledger_path: str | os.PathLike, source: str | os.PathLike | N
     finally:
         tmp.unlink(missing_ok=True)
     return source, kept, check
+
+
+def _hint(path: Path) -> str:
+    """Why SQLite may have failed to open a file it could read before."""
+    try:
+        st = os.statvfs(path.parent)
+        if st.f_bavail * st.f_frsize < 256 * 1024:
+            return f"; the disk holding {path.parent} is full"
+    except OSError:
+        pass
+    return ""
 
 
 def _copy(source: Path, target: Path) -> None:
