@@ -11,7 +11,7 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from conftest import ROOT, read_csv as _csv, write_orders as _orders
+from conftest import ROOT, read_csv as _csv, template_variant, write_orders as _orders
 from plaquegen.cli import main
 from plaquegen.record.ledger import Ledger
 from test_approvals import APPROVED, fill
@@ -276,3 +276,24 @@ def test_ctrl_c_marks_the_folder_incomplete(tmp_path, register):
     assert "run the same command again" in err and "Traceback" not in err
     assert (out / "o" / "INCOMPLETE.txt").is_file() and not (out / "o" / "manifest.csv").exists()
     assert _issues(out) == []
+
+
+def test_a_damaged_kept_template_is_refused_not_replaced_by_the_bundled_one(tmp_path, register):
+    """A broken <batch>/template/files.json and a re-run without --template used to re-make
+    every plaque with the default artwork, cancel approvals and remove released/, exit 0."""
+    out = tmp_path / "out"
+    art = (ROOT / "assets" / "silhouette.svg").read_text("utf-8").replace("<path", '<path transform="translate(2 0)"', 1)
+    tpl = template_variant(tmp_path, art=art)
+    orders = _orders(tmp_path / "o.csv", [register.by_number(n) for n in (5, 6)])
+    code, text = run("batch", orders, "--out", out, "--workers", "1", "--template", tpl)
+    assert code == 0, text
+    folder = out / "o"
+    before = {p.name: p.read_bytes() for p in (folder / "engrave").iterdir()}
+    (folder / "template" / "files.json").write_text("{broken", "utf-8")
+    for args in (("batch", orders, "--out", out, "--workers", "1"), ("release", folder)):
+        code, text = run(*args)
+        assert code == 1, text
+        assert "kept template" in text and "is damaged (files.json cannot be read" in text, text
+    assert {p.name: p.read_bytes() for p in (folder / "engrave").iterdir()} == before
+    code, text = run("batch", orders, "--out", out, "--workers", "1", "--template", tpl)
+    assert code == 0 and "unchanged" in text, text  # the same template on purpose: the same plaques
