@@ -297,3 +297,25 @@ def test_a_damaged_kept_template_is_refused_not_replaced_by_the_bundled_one(tmp_
     assert {p.name: p.read_bytes() for p in (folder / "engrave").iterdir()} == before
     code, text = run("batch", orders, "--out", out, "--workers", "1", "--template", tpl)
     assert code == 0 and "unchanged" in text, text  # the same template on purpose: the same plaques
+
+
+def test_a_released_car_withdrawn_from_its_orders_is_not_issued_again_silently(tmp_path, register):
+    """Its line left the order file (withdrawn) after its plaque went to the shop; another order
+    file that lists it used to issue it again without --reprint: two plaques for one car."""
+    out = tmp_path / "out"
+    cars = [register.by_number(n) for n in (7, 8)]
+    a = _orders(tmp_path / "a.csv", cars)
+    assert run("batch", a, "--out", out, "--workers", "1")[0] == 0
+    assert run("answer", out / "a", cars[0].vin, "approve", "--by", "phone")[0] == 0
+    assert run("release", out / "a")[0] == 0
+    _orders(tmp_path / "a.csv", cars[1:])  # the line of car 7 is removed
+    code, text = run("batch", a, "--out", out, "--workers", "1")
+    assert code in (0, 4) and "withdrawn" in text, text
+    b = _orders(tmp_path / "b.csv", cars[:1], prefix="B-")
+    code, text = run("batch", b, "--out", out, "--workers", "1")
+    assert code == 3, text
+    rejects = _csv(out / "b" / "rejects.csv")
+    assert len(rejects) == 1 and "released to the shop in batch a" in rejects[0]["reason"]
+    assert "use --reprint" in rejects[0]["reason"]
+    code, text = run("batch", b, "--out", out, "--workers", "1", "--reprint")
+    assert code == 0, text
