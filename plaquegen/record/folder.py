@@ -140,7 +140,16 @@ def plaque_stem(vin: str, number: int, total: int) -> str:
 def batch_name(orders: str | os.PathLike, batch_id: str | None = None) -> str:
     """The batch id: as given, else the order file's name; always a safe folder name."""
     stem = "stdin" if str(orders) == "-" else Path(orders).stem
-    return safe_name(batch_id or stem, fallback="batch")
+    name = safe_name(batch_id or stem, fallback="batch")
+    if name.lower().startswith(_RESERVED_PREFIXES) or name.lower() in _RESERVED_NAMES:
+        raise BatchDirError(f"the batch id {name!r} is the name of the output folder's own files "
+                            "(the ledger, its backups, the season page); give another --batch-id.")
+    return name
+
+
+# What the output folder holds besides batch folders: never a batch id.
+_RESERVED_PREFIXES = ("ledger.sqlite", ".")
+_RESERVED_NAMES = {"index.html", "plaquegen.toml"}
 
 
 def file_sha256(path: Path) -> str:

@@ -548,3 +548,15 @@ def test_an_answer_dated_before_its_proof_existed_is_taken_as_received(made, tmp
     with Ledger(folder.parent / "ledger.sqlite") as led:
         (e,) = [e for e in led.events(batch_id=folder.name) if e.kind == "answer"]
     assert e.owner_at == e.at  # recorded as received
+
+
+def test_a_megabyte_of_change_text_fits_a_spreadsheet_cell_and_stays_whole_in_the_ledger(made, tmp_path):
+    folder, rows = made
+    text = "bitte größer " * 80_000  # ~1 MB
+    r = CliRunner().invoke(main, ["answer", str(folder), rows[0]["vin"], "changes", text, "--by", "mail"])
+    assert r.exit_code == 0, r.output
+    cell = _approvals(folder)[rows[0]["vin"]]["changes"]
+    assert len(cell) <= 32_767 and cell.endswith("the whole text is in the ledger]")
+    with Ledger(folder.parent / "ledger.sqlite") as led:
+        (e,) = [e for e in led.events(vin=rows[0]["vin"]) if e.kind == "answer"]
+    assert len(e.changes) == len(text.strip())
