@@ -116,6 +116,15 @@ class Ledger(History, Backups):
                     "(SELECT 1 FROM issue AS j WHERE j.vin = i.vin AND j.batch_id = ?) "
                     "ORDER BY i.vin, i.issued_at, i.id",
                     (batch_id, batch_id)).fetchall()
+                # A car withdrawn from a batch after its plaque went to the shop keeps its claim:
+                # the withdrawal removed its issue row, not the plaque the shop may have engraved.
+                gone = db.execute(
+                    "SELECT e.vin, e.batch_id, max(e.at), e.number FROM event AS e "
+                    "JOIN temp.wanted AS w ON w.vin = e.vin "
+                    "WHERE e.kind = 'released' AND e.batch_id <> ? "
+                    "AND NOT EXISTS (SELECT 1 FROM issue AS i WHERE i.vin = e.vin AND i.batch_id = e.batch_id) "
+                    "AND NOT EXISTS (SELECT 1 FROM issue AS j WHERE j.vin = e.vin AND j.batch_id = ?) "
+                    "GROUP BY e.vin, e.batch_id ORDER BY e.vin, max(e.at)", (batch_id, batch_id)).fetchall()
                 db.execute("DELETE FROM temp.wanted")
             finally:
                 db.execute("COMMIT")
@@ -125,6 +134,9 @@ class Ledger(History, Backups):
         for vin, batch, issued_at, number, total in rows:  # oldest first: last one wins
             result[vin] = Conflict(vin=vin, batch_id=batch, issued_at=issued_at, number=number,
                                    total=total)
+        for vin, batch, released_at, number in gone:
+            result.setdefault(vin, Conflict(vin=vin, batch_id=batch, issued_at=released_at,
+                                            number=number or 0, released_at=released_at))
         return result
 
     def record(self, issues: Iterable[Issue], replace_batch: str | None = None,

@@ -107,10 +107,15 @@ class Conflict:
     issued_at: str
     number: int
     total: int = 0
+    released_at: str = ""  # released to the shop there, then withdrawn from that batch's orders
 
     @property
     def reason(self) -> str:
         no = pad_number(self.number, self.total) if self.total else str(self.number)
+        if self.released_at:
+            return (f"released to the shop in batch {self.batch_id} on {self.released_at[:10]} "
+                    f"(No. {no}) and withdrawn from it since: its plaque may already be engraved; "
+                    "use --reprint to make it again")
         return (f"already issued in batch {self.batch_id} on {self.issued_at[:10]} "
                 f"(No. {no}); use --reprint to make it again")
 

@@ -163,7 +163,7 @@ def test_changes_requested_are_recorded_and_not_released(made, tmp_path):
     assert len(_layer_paths(folder / "released/sheets/sheet-01.svg", "cut")) == 1
 
 
-def test_newest_answer_wins_by_the_owners_time_not_by_file_name(made, tmp_path):
+def test_newest_answer_wins_by_the_owners_time_not_by_file_name(made, tmp_path, monkeypatch):
     import os
 
     folder, rows = made
@@ -171,8 +171,16 @@ def test_newest_answer_wins_by_the_owners_time_not_by_file_name(made, tmp_path):
     # the owner approved first, then changed their mind: "Nachweis.pdf" sorts last but is older
     fill(_proof(folder, rows[0]), tmp_path / "in" / "Nachweis.pdf", approve=True, name="Owner")
     fill(_proof(folder, rows[0]), tmp_path / "in" / "Nachweis (2).pdf", changes="smaller please")
-    os.utime(tmp_path / "in" / "Nachweis.pdf", (1_760_000_000, 1_760_000_000))
-    os.utime(tmp_path / "in" / "Nachweis (2).pdf", (1_760_090_000, 1_760_090_000))
+    import time
+    from plaquegen.core.clock import format_utc
+    from datetime import datetime, timezone
+
+    # dated after the proof was made and before it is read (two days later): inside that range
+    # the owner's time orders the answers
+    t0 = time.time()
+    os.utime(tmp_path / "in" / "Nachweis.pdf", (t0 + 1000, t0 + 1000))
+    os.utime(tmp_path / "in" / "Nachweis (2).pdf", (t0 + 90000, t0 + 90000))
+    monkeypatch.setenv("PLAQUEGEN_NOW", format_utc(datetime.fromtimestamp(t0 + 2 * 86400, timezone.utc)))
     result = record_approvals(folder, [tmp_path / "in"])
     assert _approvals(folder)[vin]["state"] == CHANGES
     assert _approvals(folder)[vin]["source"] == "Nachweis (2).pdf"
@@ -190,6 +198,7 @@ def test_newest_answer_wins_by_the_owners_time_not_by_file_name(made, tmp_path):
     assert table[rows[2]["vin"]]["state"] == APPROVED and table[rows[2]["vin"]]["date"] == "1.10.2025"
     # a newer answer still counts; every answer stays in the history
     fill(_proof(folder, rows[0]), tmp_path / "newest" / "ok.pdf", approve=True, name="Owner, again")
+    os.utime(tmp_path / "newest" / "ok.pdf", (t0 + 100000, t0 + 100000))
     record_approvals(folder, [tmp_path / "newest"])
     assert _approvals(folder)[vin]["state"] == APPROVED
     with Ledger(folder.parent / "ledger.sqlite") as led:
@@ -539,3 +548,15 @@ def test_an_answer_dated_before_its_proof_existed_is_taken_as_received(made, tmp
     with Ledger(folder.parent / "ledger.sqlite") as led:
         (e,) = [e for e in led.events(batch_id=folder.name) if e.kind == "answer"]
     assert e.owner_at == e.at  # recorded as received
+
+
+def test_a_megabyte_of_change_text_fits_a_spreadsheet_cell_and_stays_whole_in_the_ledger(made, tmp_path):
+    folder, rows = made
+    text = "bitte größer " * 80_000  # ~1 MB
+    r = CliRunner().invoke(main, ["answer", str(folder), rows[0]["vin"], "changes", text, "--by", "mail"])
+    assert r.exit_code == 0, r.output
+    cell = _approvals(folder)[rows[0]["vin"]]["changes"]
+    assert len(cell) <= 32_767 and cell.endswith("the whole text is in the ledger]")
+    with Ledger(folder.parent / "ledger.sqlite") as led:
+        (e,) = [e for e in led.events(vin=rows[0]["vin"]) if e.kind == "answer"]
+    assert len(e.changes) == len(text.strip())
