@@ -35,7 +35,8 @@ from ..record.folder import APPROVALS, BatchFolder, read_inside, write_history
 from ..core.clock import format_utc, parse_utc, utc_now
 from ..core.errors import Outcome
 from ..core.files import atomic_write_bytes, sha256_bytes
-from .inbox import CANDIDATE, Item, collect, guess_plaque, quiet
+from .guess import guess_plaque
+from .inbox import CANDIDATE, Item, collect, quiet
 from ..record.ledger import Event, Issue, Ledger
 from ..proof.form import APPROVE as FORM_APPROVE, ID_FIELD, field_name, field_suffix, read_proof
 from ..pipeline.release import ReleaseResult, release
@@ -128,13 +129,32 @@ def _later_than_proof(times: tuple[str | None, str | None]) -> str | None:
 
 
 def read_answer(batch: BatchFolder, item: Returned, issues: dict[str, Issue]) -> Answer:
-    """Read and check one returned proof against the batch; never raises for a bad file."""
-    path = Path(item.name)
+    """Read and check one returned proof against the batch; never raises for a bad file.
 
+    In three steps: open the PDF (:func:`_open_proof`), check whose proof it is against the
+    manifest, the engrave file and the ledger (:func:`_check_identity`), then read what the
+    owner says (:func:`_decision`); the first refusal ends it.
+    """
+    path = Path(item.name)
+    opened = _open_proof(path, item.data)
+    if isinstance(opened, Answer):
+        return opened
+    reader, fields, subject, answer, modified = opened
+    checked = _check_identity(batch, path, answer, fields, subject, issues)
+    if isinstance(checked, Answer):
+        return checked
+    return _decision(path, item, reader, fields, answer, modified, checked)
+
+
+def _refuser(path: Path):
     def refuse(reason: str, **kw) -> Answer:
         return Answer(path, REFUSED, reason=reason, **kw)
+    return refuse
 
-    data = item.data
+
+def _open_proof(path: Path, data: bytes):
+    """(reader, fields, subject, answer, modified) of a readable proof PDF, or the refusal."""
+    refuse = _refuser(path)
     if b"%PDF-" not in data[:1024]:
         return refuse("not a PDF file")
     if b"%%EOF" not in data[-1024:]:
@@ -155,7 +175,13 @@ def read_answer(batch: BatchFolder, item: Returned, issues: dict[str, Issue]) ->
         return refuse(f"the PDF is damaged and cannot be read ({detail})")
     if answer is None:
         return refuse("the PDF is encrypted; ask the owner to return it without a password")
+    return reader, fields, subject, answer, modified
 
+
+def _check_identity(batch: BatchFolder, path: Path, answer: dict, fields: dict, subject,
+                    issues: dict[str, Issue]):
+    """who (vin, number, label) of the plaque this proof is for, or the refusal saying why not."""
+    refuse = _refuser(path)
     # Who is it? The hidden form field and the document Subject must agree.
     ident = answer["identity"]
     if ident is None:
@@ -200,7 +226,14 @@ def read_answer(batch: BatchFolder, item: Returned, issues: dict[str, Issue]) ->
     if issue.svg_sha256 != sha or issue.number != number:
         return refuse("the ledger records other artwork for this plaque (the batch was made again "
                       "after this proof?)", **who)
+    return who
 
+
+def _decision(path: Path, item: Returned, reader, fields: dict, answer: dict, modified,
+              who: dict) -> Answer:
+    """What the owner says on this plaque's own form."""
+    refuse = _refuser(path)
+    vin, data = who["vin"], item.data
     # What does the owner say? Only this plaque's own form counts.
     mine = field_name(FORM_APPROVE, vin)
     prefix = field_name(FORM_APPROVE, "")[:-len(field_suffix(""))]
