@@ -77,8 +77,9 @@ def approvals(batch_dir, inputs, ledger, imap_url, imap_user, ca_file) -> None:
 @BATCH_DIR_ARG
 @APPROVAL_LEDGER_OPT
 @click.option("--from", "sender", envvar="PLAQUEGEN_FROM", required=True,
-              help="Sender address (or $PLAQUEGEN_FROM).")
+              help="Sender address (or $PLAQUEGEN_FROM, or [mail] from in plaquegen.toml).")
 @click.option("--from-name", default="", help="Sender name shown to owners.")
+@click.option("--reply-to", default=None, help="Address the owners' answers go to (default: --from).")
 @click.option("--smtp", metavar="HOST[:PORT]",
               help="Send through this server (STARTTLS when offered). Without it: write "
                    "BATCH_DIR/outbox/*.eml and send nothing.")
@@ -90,7 +91,7 @@ def approvals(batch_dir, inputs, ledger, imap_url, imap_user, ca_file) -> None:
 @click.option("--remind", is_flag=True, help="Remind the owners who have not answered.")
 @click.option("--after", "after_days", type=click.FloatRange(0), default=7.0, show_default=True,
               help="With --remind: days since the proof was sent.")
-def send(batch_dir, ledger, sender, from_name, smtp, smtp_ssl, smtp_user, ca_file, again, remind,
+def send(batch_dir, ledger, sender, from_name, reply_to, smtp, smtp_ssl, smtp_user, ca_file, again, remind,
          after_days) -> None:
     """Mail each owner their proof (or a reminder), in their language.
 
@@ -99,7 +100,7 @@ def send(batch_dir, ledger, sender, from_name, smtp, smtp_ssl, smtp_user, ca_fil
     """
     from ..owners.send import send_proofs
 
-    report = send_proofs(batch_dir, sender=sender, sender_name=from_name, ledger=ledger,
+    report = send_proofs(batch_dir, sender=sender, sender_name=from_name, reply_to=reply_to, ledger=ledger,
                          smtp=smtp, ssl=smtp_ssl, user=smtp_user, again=again, remind=remind,
                          after_days=after_days, ca_file=str(ca_file) if ca_file else None)
     what = "reminder(s)" if remind else "proof(s)"

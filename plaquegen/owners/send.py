@@ -44,7 +44,8 @@ class SendReport:
 def send_proofs(folder: str | os.PathLike, *, sender: str, ledger: str | os.PathLike | None = None,
                 smtp: str | None = None, ssl: bool = False, user: str | None = None,
                 again: Sequence[str] = (), remind: bool = False, after_days: float = 7.0,
-                ca_file: str | None = None, sender_name: str = "") -> SendReport:
+                ca_file: str | None = None, sender_name: str = "",
+                reply_to: str | None = None) -> SendReport:
     """Send (or write to the outbox) the proofs or reminders of a batch; see the module doc."""
     batch, ledger_path = open_batch_and_ledger(folder, ledger)
     owners = read_owners(batch.folder)
@@ -97,7 +98,7 @@ def send_proofs(folder: str | os.PathLike, *, sender: str, ledger: str | os.Path
                 language=mail_language(owner.get("language"), owner.get("country")),
                 owner_name=owner.get("name", ""), plaque_label=row.label, vin=row.vin,
                 batch_id=batch.batch_id, proof_name=Path(row.proof).name, proof_bytes=proof,
-                reminder=remind))
+                reminder=remind, reply_to=reply_to))
         except MailError as e:
             by_hand.append((row.vin, str(e)))
     if smtp is None:
