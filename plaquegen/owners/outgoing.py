@@ -269,8 +269,8 @@ def build_message(*, to: str, sender: str, language: str, owner_name: str, plaqu
         lines.append(f"{i}. " + T[f"step{i}"].format(**fmt) + ("." if i == 3 else ""))
     links = None
     if answer_tokens:
-        links = answer_links(lang, (msg["Reply-To"] or from_box).addresses[0].addr_spec, label,
-                             *answer_tokens)
+        answers_to = check_address(reply_to, "reply-to address") if reply_to else from_box.addr_spec
+        links = answer_links(lang, answers_to, label, *answer_tokens)
         lines += [""] + text_lines(lang, links)
     lines += ["", T["closing"], "", T["signature"], ""]
     msg.set_content("\n".join(lines), subtype="plain", charset="utf-8", cte="quoted-printable")
