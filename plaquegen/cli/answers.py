@@ -31,7 +31,7 @@ def approvals(batch_dir, inputs, ledger, imap_url, imap_user, ca_file) -> None:
     released plaque back (released/ is rebuilt at once without it).
     """
     from ..owners.answers import Mailbox, read_answers
-    from ..owners.approvals import REFUSED
+    from ..owners.approvals import NEEDS_LOOK, REFUSED
 
     if not inputs and not imap_url:
         raise click.UsageError("give the returned files or folders, or --imap URL.")
@@ -52,6 +52,9 @@ def approvals(batch_dir, inputs, ledger, imap_url, imap_user, ca_file) -> None:
         if a.outcome == REFUSED:
             click.echo(f"{name}: REFUSED ({who}): {cut(a.reason, 300)}.", err=True)
             continue
+        if a.outcome == NEEDS_LOOK:
+            click.echo(f"{name}: NEEDS A LOOK ({who}): {cut(a.reason, 900)}", err=True)
+            continue
         if not a.vin:
             click.echo(f"{name}: {a.outcome}: {cut(a.reason, 200)}")
             continue
@@ -63,7 +66,9 @@ def approvals(batch_dir, inputs, ledger, imap_url, imap_user, ca_file) -> None:
     for c in result.conflicts:
         click.echo(f"CONFLICT {cut(c, 400)}.", err=True)
     click.echo(f"\n{len(result.answers)} file(s) read: {result.recorded} answer(s) recorded, "
-               f"{result.refused} refused.")
+               f"{result.refused} refused"
+               + (f", {result.needs_look} need a look (answer them by hand)." if result.needs_look
+                  else "."))
     click.echo(f"Batch {result.batch_id}: {state_counts(result.states)}.")
     click.echo(f"Written: {result.csv}")
     if result.withdrawn:

@@ -36,6 +36,8 @@ from ..core.clock import format_utc, parse_utc, utc_now
 from ..core.errors import Outcome
 from ..core.files import atomic_write_bytes, sha256_bytes
 from .guess import guess_plaque
+from .replies import NEEDS_LOOK, read_reply
+from .tokens import secret_for
 from .inbox import CANDIDATE, Item, collect, quiet
 from ..record.ledger import Event, Issue, Ledger
 from ..proof.form import APPROVE as FORM_APPROVE, ID_FIELD, field_name, field_suffix, read_proof
@@ -49,7 +51,7 @@ __all__ = ["ApprovalError", "Answer", "Returned", "PlaqueState", "ApprovalsResul
            "ReleaseResult", "StatusResult", "read_answer",
            "record_approvals", "record_by_hand", "batch_status", "release", "counts", "APPROVED",
            "CHANGES", "WAITING", "REFUSED", "APPROVALS_FIELDS", "batch_ledger",
-           "open_batch_and_ledger", "plaque_states"]
+           "open_batch_and_ledger", "plaque_states", "NEEDS_LOOK"]
 
 NO_ANSWER = "no answer"
 REFUSED = "refused"
@@ -93,6 +95,8 @@ class Answer:
     note: str = ""
     owner_at: str | None = None
     source_sha256: str = ""
+    via: str = ""        # how it came when not a returned form ("button, from x@y")
+    svg_sha256: str = ""  # the version answered, when not the current one (an earlier token)
 
     @property
     def accepted(self) -> bool:
@@ -341,13 +345,19 @@ class ApprovalsResult:
     def outcome(self) -> Outcome:
         if self.withdrawn:
             return Outcome.ATTENTION
-        return Outcome.REFUSED if self.refused else Outcome.DONE
+        return Outcome.REFUSED if self.refused or self.needs_look else Outcome.DONE
+
+    @property
+    def needs_look(self) -> int:
+        """Replies matched to a proof but without an answer button: the admin records them."""
+        return sum(a.outcome == NEEDS_LOOK for a in self.answers)
 
 
 def _answer_event(batch_id: str, a: Answer, svg_sha: str, read_at: str, source: str) -> Event:
-    return Event(read_at, a.vin, batch_id, "answer", svg_sha, a.number, decision=a.outcome,
-                 owner_at=a.owner_at, name=a.name or None, owner_date=a.date or None,
-                 changes=a.changes or None, source=source, source_sha256=a.source_sha256 or None)
+    return Event(read_at, a.vin, batch_id, "answer", a.svg_sha256 or svg_sha, a.number,
+                 decision=a.outcome, owner_at=a.owner_at, name=a.name or None,
+                 owner_date=a.date or None, changes=a.changes or None,
+                 source=f"{a.via} ({source})" if a.via else source, source_sha256=a.source_sha256 or None)
 
 
 def _returned(item: Item) -> Returned:
@@ -379,17 +389,20 @@ def record_approvals(folder: str | os.PathLike, inputs: Iterable,
         known = {(e.vin, e.source_sha256) for e in led.events(batch_id=batch.batch_id)
                  if e.kind == "answer" and e.source_sha256}
         answers = []
+        history = led.events(batch_id=batch.batch_id)
+        secret = secret_for(ledger_path)
         for item in found:
             if item.outcome != CANDIDATE:
-                answers.append(Answer(Path(item.name), item.outcome, reason=item.reason))
-                continue
-            with quiet(), warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                a = read_answer(batch, _returned(item), issues)
-                if a.outcome == REFUSED and not a.vin:
-                    a = _named(a, item.data, batch)
+                a = read_reply(batch, item, issues, history, secret, Answer)
+                if a is None:
+                    answers.append(Answer(Path(item.name), item.outcome, reason=item.reason))
+                    continue
+            else:
+                a = _read_form(batch, item, issues)
             if a.accepted and (a.vin, a.source_sha256) in known:
                 a = replace(a, outcome=DUPLICATE, note="this very file was read before")
+            elif a.accepted and a.via:
+                known.add((a.vin, a.source_sha256))  # the same reply twice in one run: once
             answers.append(a)
         answers = [_clamped(a, issues, read_at) if a.accepted else a for a in answers]
         fresh = [a for a in answers if a.accepted]
@@ -411,6 +424,15 @@ def record_approvals(folder: str | os.PathLike, inputs: Iterable,
         states = rel.states
     return ApprovalsResult(batch.batch_id, batch.folder, answers, states, len(events), target,
                            conflicts, withdrawn, rel)
+
+
+def _read_form(batch: BatchFolder, item: Item, issues: dict[str, Issue]) -> Answer:
+    with quiet(), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        a = read_answer(batch, _returned(item), issues)
+        if a.outcome == REFUSED and not a.vin:
+            a = _named(a, item.data, batch)
+    return a
 
 
 def _named(a: Answer, data: bytes, batch: BatchFolder) -> Answer:

@@ -59,7 +59,8 @@ class InboxError(PlaquegenError):
 
 @dataclass(frozen=True)
 class MailInfo:
-    """The mail an item came in. date: the Date header as ISO 8601 UTC, or None."""
+    """The mail an item came in. date: the Date header as ISO 8601 UTC, or None. body: set
+    on the item of a mail without a PDF only (a reply to be read as an answer)."""
 
     sender: str
     subject: str
@@ -67,6 +68,7 @@ class MailInfo:
     message_id: str
     in_reply_to: str = ""
     references: tuple[str, ...] = ()
+    body: str = field(default="", repr=False)  # a mail without a PDF: its text (HTML read as text)
 
 
 @dataclass(frozen=True)

@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import mailbox
 import re
+from dataclasses import replace
 from datetime import timezone
 from email.message import Message
 from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import Callable
 
+from .replytext import body_text
 from .items import (MAX_MAIL_DEPTH, MAX_TOTAL_BYTES, NOT_PROOF, REFUSED, Item, MailInfo,
                     _Budget, _shown)
 
@@ -109,8 +111,17 @@ def _message(msg: Message, name: str, source: str, depth: int, budget: _Budget, 
         said = f": \u201c{text}\u201d" if text else ""
         out.append(Item(name, NOT_PROOF, b"", source, info.date,
                         f"a mail without a PDF proof (from {info.sender or 'unknown'}, subject "
-                        f"\u201c{info.subject}\u201d){said}", info, uid))
+                        f"\u201c{info.subject}\u201d){said}", _with_body(info, msg), uid))
     return out
+
+
+def _with_body(info: MailInfo, msg: Message) -> MailInfo:
+    """The mail's text for reading it as a reply (text/plain, else its HTML as text)."""
+    try:
+        text = body_text(msg)
+    except Exception:  # noqa: BLE001 - a malformed part: no text to read
+        text = ""
+    return replace(info, body=text[:200_000])
 
 
 def _mbox(path: Path, shown: str, source: str,
