@@ -97,7 +97,7 @@ def html_body(lang: str, *, hello: str, intro: str, label: str, vin: str, file_n
     B = BUTTONS.get(lang, BUTTONS["en"])
     e = lambda s: html.escape(str(s), quote=True)  # noqa: E731
     img = (f'<img src="cid:{e(image_cid)}" width="600" alt="{e(B["alt"].format(label=label))}" '
-           'style="display:block;width:100%;max-width:600px;height:auto;border:1px solid #8889;'
+           'style="display:block;box-sizing:border-box;width:100%;max-width:600px;height:auto;border:1px solid #8889;'
            'border-radius:6px;background:#ffffff">') if image_cid else ""
     return f"""<!DOCTYPE html>
 <html lang="{e(lang)}"><head><meta charset="utf-8">

@@ -6,10 +6,8 @@ from __future__ import annotations
 import email
 import json
 import mailbox
-import os
 import re
 import shutil
-from collections import Counter
 from email import policy
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid, parseaddr
@@ -53,7 +51,7 @@ def _links(msg) -> dict[str, str]:
     html = msg.get_body(("html",)).get_content()
     hrefs = [unquote(h).replace("&amp;", "&") for h in re.findall(r'href="(mailto:[^"]+)"', html)]
     text = msg.get_body(("plain",)).get_content()
-    in_text = re.findall(r"^mailto:\S+$", text, re.M)
+    in_text = re.findall(r"^mailto:\S+", text, re.M)
     assert [unquote(t) for t in in_text] == hrefs, "the text part carries the same two links"
     assert len(hrefs) == 2
     return {"approve": re.findall(r'href="(mailto:[^"]+)"', html)[0].replace("&amp;", "&"),
@@ -72,7 +70,7 @@ def _reply(proof, link: str, *, typed: str = "", style: str = "top", frm="Jürge
     to, subject, body = _mailto(link)
     m = EmailMessage()
     m["From"], m["To"], m["Subject"] = frm, to, subject
-    m["Date"] = format_datetime(datetime(2026, 12, 4, 12, 0, tzinfo=timezone.utc))
+    m["Date"] = format_datetime(datetime.now(timezone.utc))
     m["Message-ID"] = make_msgid(domain="example.org")
     text = (typed + "\n\n" if typed else "") + body + "\n\nSent from my iPhone\n"
     if html_only:
@@ -90,7 +88,7 @@ def _plain_reply(proof, words: str, style: str, frm="Jürgen Müller <owner@exam
     m = EmailMessage()
     m["From"], m["To"] = frm, SENDER
     m["Subject"] = "Re: " + str(proof["Subject"])
-    m["Date"] = format_datetime(datetime(2026, 12, 4, 12, 0, tzinfo=timezone.utc))
+    m["Date"] = format_datetime(datetime.now(timezone.utc))
     m["Message-ID"] = make_msgid(domain="example.org")
     if threaded:
         m["In-Reply-To"] = proof["Message-ID"]
@@ -168,7 +166,7 @@ def test_the_mail_shows_the_plaque_in_a_browser_at_phone_and_desktop_width(sent,
             shot = tmp_path / f"mail-{width}-{scheme}.png"
             pg.screenshot(path=str(shot), full_page=True)
             im = Image.open(shot).convert("L")
-            assert im.size[0] == width and len(set(im.getdata())) > 20  # something was drawn
+            assert im.size[0] == width and len(im.getcolors(maxcolors=256 * 256) or ()) > 20  # something was drawn
         b.close()
 
 
@@ -193,7 +191,6 @@ def test_button_replies_are_recorded_and_forged_moved_or_repeated_ones_are_not(s
     box = _mbox(tmp_path / "replies.mbox", [ok_approve, ok_changes, html_only, moved, forged, stranger])
     r = _run("approvals", folder, box)
     assert r.exit_code == 3, r.output  # the forged and moved tokens are refused
-    out = r.output + (r.stderr if r.stderr_bytes is not None else "")
     by_vin = {e.vin: e for e in _answers(folder)}
     assert set(by_vin) == {vins[0], vins[1], vins[2]}
     assert by_vin[vins[0]].decision == "approved"
@@ -201,8 +198,8 @@ def test_button_replies_are_recorded_and_forged_moved_or_repeated_ones_are_not(s
     assert by_vin[vins[1]].changes == "Bitte die Nummer größer."
     assert by_vin[vins[2]].changes == "Signature further left please"
     assert all(e.source.startswith("button, from owner@example.org") for e in by_vin.values())
-    assert out.count("not genuine") == 2, out
-    assert "Great deal" in out  # the stranger's mail is listed as not a proof, nothing recorded
+    assert r.stderr.count("not genuine") == 2, r.stderr
+    assert "Great deal" in r.output  # the stranger's mail is listed as not a proof, nothing recorded
     # the same mailbox read again records nothing twice
     r = _run("approvals", folder, box)
     assert len(_answers(folder)) == 3, r.output
@@ -219,7 +216,7 @@ def test_a_reply_without_a_button_needs_a_look_with_the_owners_words(sent, tmp_p
     assert r.exit_code == 3, r.output
     assert _answers(folder) == []  # never guessed
     err = r.stderr
-    assert f"NEEDS A LOOK" in err and vin in err and f"\u201c{words}\u201d" in err, err
+    assert "NEEDS A LOOK" in err and vin in err and f"\u201c{words}\u201d" in err, err
     assert "PQ1-" not in err and "Sent from" not in err and "Grüßen" not in err
     line = re.search(r"plaquegen answer (\S+) (\S+) approve --by '([^']+)'", err)
     assert line and line.group(2) == vin
