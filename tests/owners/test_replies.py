@@ -19,7 +19,7 @@ import pytest
 from click.testing import CliRunner
 
 from conftest import write_orders
-from helpers.mailservers import SmtpServer
+from helpers.mailservers import DOVECOT, Dovecot, SmtpServer, make_certs
 from plaquegen.cli import main
 from plaquegen.owners.replytext import body_text, words_of
 from plaquegen.record.ledger import Ledger
@@ -265,3 +265,24 @@ def test_the_owners_words_from_34_real_client_replies():
         if " ".join(got.split()) != " ".join(want.split()):
             wrong[name] = got
     assert wrong == {}
+
+
+@pytest.mark.skipif(DOVECOT is None, reason="dovecot-imapd is not installed (.ci/run installs it)")
+def test_replies_over_imap_with_the_mailbox_from_plaquegen_toml(sent, tmp_path, monkeypatch):
+    folder, mails = sent
+    vins = sorted(mails)
+    certs = make_certs(tmp_path / "certs")
+    monkeypatch.setenv("PLAQUEGEN_IMAP_PASSWORD", "imap-pass")
+    with Dovecot(tmp_path / "dovecot", certs, password="imap-pass") as server:
+        (tmp_path / "plaquegen.toml").write_text(
+            f'[imap]\nurl = "{server.url}"\nuser = "{server.user}"\nfolder = "INBOX"\n', "utf-8")
+        monkeypatch.chdir(tmp_path)
+        server.append("INBOX", _reply(mails[vins[0]], _links(mails[vins[0]])["approve"]).as_bytes())
+        server.append("INBOX", _plain_reply(mails[vins[1]], "Sieht gut aus", "gmail_de").as_bytes())
+        r = CliRunner().invoke(main, ["approvals", str(folder), "--ca-file", str(certs.ca)])
+        assert r.exit_code == 3, r.output  # one reply needs a look
+        assert [(e.vin, e.decision) for e in _answers(folder)] == [(vins[0], "approved")]
+        assert "NEEDS A LOOK" in r.stderr and "\u201cSieht gut aus\u201d" in r.stderr
+        r = CliRunner().invoke(main, ["approvals", str(folder), "--ca-file", str(certs.ca)])
+        assert "No new answers" in r.output
+        assert len(_answers(folder)) == 1
