@@ -183,13 +183,21 @@ def status(batch_dir, ledger) -> None:
     """Show where each plaque of BATCH_DIR stands: approved, changes requested or waiting."""
     from ..record.states import batch_status
 
+    from ..owners.contacts import Contact, contacts
+
     result = batch_status(batch_dir, ledger)
+    mail = contacts(batch_dir, ledger)
     click.echo(f"{'number':<13} {'VIN':<17}  {'order':<12} {'state':<18} {'released':<8}  "
-               f"{'by':<18} {'owner date':<10}  {'read':<10}  changes")
+               f"{'sent':<10}  {'reminded':<10}  {'by':<18} {'how':<8} {'from':<26} "
+               f"{'owner date':<10}  {'read':<10}  changes")
     for s in result.states:
         state = s.state if not s.earlier else f"{s.state} ({s.earlier})"
+        c = mail.get(s.vin, Contact())
+        how = "by hand" if c.how.startswith("by hand") else c.how
         click.echo(f"{s.label:<13} {s.vin:<17}  {cut(s.order_id, 12):<12} {state:<18} "
-                   f"{'yes' if s.released else '-':<8}  {cut(s.name, 18):<18} "
+                   f"{'yes' if s.released else '-':<8}  {c.sent_at[:10] or '-':<10}  "
+                   f"{c.reminded_at[:10] or '-':<10}  {cut(s.name, 18):<18} {how or '-':<8} "
+                   f"{cut(c.address, 26) or '-':<26} "
                    f"{cut(s.date, 10):<10}  {s.read_at[:10]:<10}  "
                    f"{cut(s.changes.replace(chr(10), ' / '), 50)}".rstrip())
     click.echo(f"\nBatch {result.batch_id}: {state_counts(result.states)}; "

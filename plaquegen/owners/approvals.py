@@ -27,6 +27,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from io import BytesIO
 from pathlib import Path
+from email.utils import parseaddr
 from typing import Iterable, Sequence
 
 from pypdf import PdfReader
@@ -399,6 +400,8 @@ def record_approvals(folder: str | os.PathLike, inputs: Iterable,
                     continue
             else:
                 a = _read_form(batch, item, issues)
+                if a.accepted and item.mail is not None:
+                    a = replace(a, via=f"form, from {parseaddr(item.mail.sender)[1] or 'unknown'}")
             if a.accepted and (a.vin, a.source_sha256) in known:
                 a = replace(a, outcome=DUPLICATE, note="this very file was read before")
             elif a.accepted and a.via:

@@ -200,6 +200,13 @@ def test_button_replies_are_recorded_and_forged_moved_or_repeated_ones_are_not(s
     assert all(e.source.startswith("button, from owner@example.org") for e in by_vin.values())
     assert r.stderr.count("not genuine") == 2, r.stderr
     assert "Great deal" in r.output  # the stranger's mail is listed as not a proof, nothing recorded
+    # status shows when each proof was sent, who answered, how and from which address
+    r = _run("status", folder)
+    rows = {ln.split()[3]: ln for ln in r.output.splitlines() if re.match(r"^\d{4} / ", ln)}
+    today = datetime.now(timezone.utc).strftime("%Y-%m-%d")
+    for v in vins[:3]:
+        assert today in rows[v] and " button " in rows[v] and "owner@example.org" in rows[v], rows[v]
+    assert " button " not in rows[vins[3]] and today in rows[vins[3]]  # sent, not answered
     # the same mailbox read again records nothing twice
     r = _run("approvals", folder, box)
     assert len(_answers(folder)) == 3, r.output
