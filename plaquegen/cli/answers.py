@@ -31,7 +31,7 @@ def approvals(batch_dir, inputs, ledger, imap_url, imap_user, ca_file) -> None:
     released plaque back (released/ is rebuilt at once without it).
     """
     from ..owners.answers import Mailbox, read_answers
-    from ..owners.approvals import REFUSED
+    from ..owners.approvals import NEEDS_LOOK, REFUSED
 
     if not inputs and not imap_url:
         raise click.UsageError("give the returned files or folders, or --imap URL.")
@@ -53,6 +53,9 @@ def approvals(batch_dir, inputs, ledger, imap_url, imap_user, ca_file) -> None:
         if a.outcome == REFUSED:
             click.echo(f"{name}: REFUSED ({who}): {cut(a.reason, 300)}.", err=True)
             continue
+        if a.outcome == NEEDS_LOOK:
+            click.echo(f"{name}: NEEDS A LOOK ({who}): {cut(a.reason, 900)}", err=True)
+            continue
         if not a.vin:
             click.echo(f"{name}: {a.outcome}: {cut(a.reason, 200)}")
             continue
@@ -64,7 +67,9 @@ def approvals(batch_dir, inputs, ledger, imap_url, imap_user, ca_file) -> None:
     for c in result.conflicts:
         click.echo(f"CONFLICT {cut(c, 400)}.", err=True)
     click.echo(f"\n{len(result.answers)} file(s) read: {result.recorded} answer(s) recorded, "
-               f"{result.refused} refused.")
+               f"{result.refused} refused"
+               + (f", {result.needs_look} need a look (answer them by hand)." if result.needs_look
+                  else "."))
     click.echo(f"Batch {result.batch_id}: {state_counts(result.states)}.")
     click.echo(f"Written: {result.csv}")
     if result.withdrawn:
@@ -78,8 +83,9 @@ def approvals(batch_dir, inputs, ledger, imap_url, imap_user, ca_file) -> None:
 @BATCH_DIR_ARG
 @APPROVAL_LEDGER_OPT
 @click.option("--from", "sender", envvar="PLAQUEGEN_FROM", required=True,
-              help="Sender address (or $PLAQUEGEN_FROM).")
+              help="Sender address (or $PLAQUEGEN_FROM, or [mail] from in plaquegen.toml).")
 @click.option("--from-name", default="", help="Sender name shown to owners.")
+@click.option("--reply-to", default=None, help="Address the owners' answers go to (default: --from).")
 @click.option("--smtp", metavar="HOST[:PORT]",
               help="Send through this server (STARTTLS when offered). Without it: write "
                    "BATCH_DIR/outbox/*.eml and send nothing.")
@@ -91,7 +97,7 @@ def approvals(batch_dir, inputs, ledger, imap_url, imap_user, ca_file) -> None:
 @click.option("--remind", is_flag=True, help="Remind the owners who have not answered.")
 @click.option("--after", "after_days", type=click.FloatRange(0), default=7.0, show_default=True,
               help="With --remind: days since the proof was sent.")
-def send(batch_dir, ledger, sender, from_name, smtp, smtp_ssl, smtp_user, ca_file, again, remind,
+def send(batch_dir, ledger, sender, from_name, reply_to, smtp, smtp_ssl, smtp_user, ca_file, again, remind,
          after_days) -> None:
     """Mail each owner their proof (or a reminder), in their language.
 
@@ -101,8 +107,8 @@ def send(batch_dir, ledger, sender, from_name, smtp, smtp_ssl, smtp_user, ca_fil
     from ..owners.send import send_proofs
 
     with writing("send", ledger, batch_dir):
-        report = send_proofs(batch_dir, sender=sender, sender_name=from_name, ledger=ledger,
-                             smtp=smtp, ssl=smtp_ssl, user=smtp_user, again=again,
+        report = send_proofs(batch_dir, sender=sender, sender_name=from_name, reply_to=reply_to,
+                             ledger=ledger, smtp=smtp, ssl=smtp_ssl, user=smtp_user, again=again,
                              remind=remind, after_days=after_days,
                              ca_file=str(ca_file) if ca_file else None)
     what = "reminder(s)" if remind else "proof(s)"
@@ -182,13 +188,21 @@ def status(batch_dir, ledger) -> None:
     """Show where each plaque of BATCH_DIR stands: approved, changes requested or waiting."""
     from ..record.states import batch_status
 
+    from ..owners.contacts import Contact, contacts
+
     result = batch_status(batch_dir, ledger)
+    mail = contacts(batch_dir, ledger)
     click.echo(f"{'number':<13} {'VIN':<17}  {'order':<12} {'state':<18} {'released':<8}  "
-               f"{'by':<18} {'owner date':<10}  {'read':<10}  changes")
+               f"{'sent':<10}  {'reminded':<10}  {'by':<18} {'how':<8} {'from':<26} "
+               f"{'owner date':<10}  {'read':<10}  changes")
     for s in result.states:
         state = s.state if not s.earlier else f"{s.state} ({s.earlier})"
+        c = mail.get(s.vin, Contact())
+        how = "by hand" if c.how.startswith("by hand") else c.how
         click.echo(f"{s.label:<13} {s.vin:<17}  {cut(s.order_id, 12):<12} {state:<18} "
-                   f"{'yes' if s.released else '-':<8}  {cut(s.name, 18):<18} "
+                   f"{'yes' if s.released else '-':<8}  {c.sent_at[:10] or '-':<10}  "
+                   f"{c.reminded_at[:10] or '-':<10}  {cut(s.name, 18):<18} {how or '-':<8} "
+                   f"{cut(c.address, 26) or '-':<26} "
                    f"{cut(s.date, 10):<10}  {s.read_at[:10]:<10}  "
                    f"{cut(s.changes.replace(chr(10), ' / '), 50)}".rstrip())
     click.echo(f"\nBatch {result.batch_id}: {state_counts(result.states)}; "

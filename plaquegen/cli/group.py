@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import signal
 import sys
+from pathlib import Path
 
 import click
 
@@ -14,6 +15,8 @@ from .answers import answer, approvals, release, send, status
 from .batches import batch, check
 from .cars import number, preview
 from .exits import EXIT_INTERRUPTED
+from .options import settings_defaults
+from .setup import init
 from .season import history, ledger, register
 
 __all__ = ["main"]
@@ -68,10 +71,21 @@ def _caused_by_interrupt(exc: BaseException) -> bool:
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="plaquegen")
-def main() -> None:
+@click.option("--config", "config", type=click.Path(dir_okay=False, path_type=Path),
+              help="Settings file (default: $PLAQUEGEN_CONFIG, else ./plaquegen.toml if there); "
+                   "options given on the command line win over it.")
+@click.pass_context
+def main(ctx, config) -> None:
     """Numbered, laser-engraved plaques from an order list (BMW 1er M Coupé register)."""
+    from ..inputs.settings import find_settings, load_settings
+
+    if ctx.invoked_subcommand == "init":
+        return
+    settings = load_settings(find_settings(config))
+    if settings.path is not None:
+        ctx.default_map = settings_defaults(settings, ctx.command.commands)
 
 
 for _command in (number, check, batch, preview, ledger, history, register, approvals, send, answer,
-                 release, status):
+                 release, status, init):
     main.add_command(_command)

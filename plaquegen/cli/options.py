@@ -8,7 +8,7 @@ import click
 
 __all__ = ["writing", "REGISTER_OPT", "TEMPLATE_OPT", "OUT_OPT", "LEDGER_OPT", "WORKERS_OPT", "FORMATS_OPT", "BATCH_DIR_ARG",
            "APPROVAL_LEDGER_OPT", "orders_options", "read_options", "formats_option", "order_help", "echo_notes",
-           "cut", "state_counts", "load_register_option", "find_vin"]
+           "cut", "state_counts", "load_register_option", "find_vin", "settings_defaults"]
 
 REGISTER_OPT = click.option("--register", type=click.Path(dir_okay=False, path_type=Path),
                             help="Production register: CSV, .xlsx, .xls or .ods with columns vin/FIN "
@@ -125,3 +125,29 @@ def writing(what: str, ledger: Path | None = None, batch_dir: Path | None = None
         path = Path(out or "output") / "ledger.sqlite"
     with ledger_lock(path, what=what):
         yield path
+
+
+# Settings file key -> the option (parameter name) it gives a default to, in any command that has it.
+_SETTINGS_PARAMS = {("mail", "from"): "sender", ("mail", "from_name"): "from_name",
+                    ("mail", "reply_to"): "reply_to", ("mail", "smtp"): "smtp",
+                    ("mail", "smtp_user"): "smtp_user", ("mail", "smtp_ssl"): "smtp_ssl",
+                    ("imap", "url"): "imap_url", ("imap", "user"): "imap_user",
+                    ("paths", "out"): "out", ("paths", "register"): "register",
+                    ("paths", "template"): "template"}
+
+
+def settings_defaults(settings, commands: dict) -> dict:
+    """click's default_map from the settings file: for each command, the values of the options
+    it has (a command-line option still wins). [imap] folder joins a url that names none."""
+    given = {param: settings.get(section, key) for (section, key), param in _SETTINGS_PARAMS.items()
+             if settings.get(section, key) is not None}
+    url, folder = given.get("imap_url"), settings.get("imap", "folder")
+    if url and folder and not url.split("://", 1)[-1].partition("/")[2]:
+        given["imap_url"] = url.rstrip("/") + "/" + folder
+    out = {}
+    for name, cmd in commands.items():
+        names = {p.name for p in cmd.params}
+        mine = {k: v for k, v in given.items() if k in names}
+        if mine:
+            out[name] = mine
+    return out

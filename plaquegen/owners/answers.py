@@ -14,7 +14,7 @@ from typing import Sequence
 
 from ..core.errors import Outcome
 from .approvals import ApprovalsResult, record_approvals
-from .inbox import imap_fetch, imap_mark_done
+from .imap import imap_fetch, imap_mark_done
 
 __all__ = ["Mailbox", "AnswersRound", "read_answers"]
 

@@ -27,6 +27,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from io import BytesIO
 from pathlib import Path
+from email.utils import parseaddr
 from typing import Iterable, Sequence
 
 from pypdf import PdfReader
@@ -35,7 +36,10 @@ from ..record.folder import APPROVALS, BatchFolder, read_inside, write_history
 from ..core.clock import format_utc, parse_utc, utc_now
 from ..core.errors import Outcome
 from ..core.files import atomic_write_bytes, sha256_bytes
-from .inbox import CANDIDATE, Item, collect, guess_plaque, quiet
+from .guess import guess_plaque
+from .replies import NEEDS_LOOK, read_reply
+from .tokens import secret_for
+from .inbox import CANDIDATE, Item, collect, quiet
 from ..record.ledger import Ledger
 from ..record.rows import Event, Issue
 from ..proof.form import APPROVE as FORM_APPROVE, ID_FIELD, field_name, field_suffix, read_proof
@@ -49,7 +53,7 @@ __all__ = ["ApprovalError", "Answer", "Returned", "PlaqueState", "ApprovalsResul
            "ReleaseResult", "StatusResult", "read_answer",
            "record_approvals", "record_by_hand", "batch_status", "release", "counts", "APPROVED",
            "CHANGES", "WAITING", "REFUSED", "APPROVALS_FIELDS", "batch_ledger",
-           "open_batch_and_ledger", "plaque_states"]
+           "open_batch_and_ledger", "plaque_states", "NEEDS_LOOK"]
 
 NO_ANSWER = "no answer"
 REFUSED = "refused"
@@ -93,6 +97,8 @@ class Answer:
     note: str = ""
     owner_at: str | None = None
     source_sha256: str = ""
+    via: str = ""        # how it came when not a returned form ("button, from x@y")
+    svg_sha256: str = ""  # the version answered, when not the current one (an earlier token)
 
     @property
     def accepted(self) -> bool:
@@ -147,13 +153,32 @@ def _later_than_proof(times: tuple[str | None, str | None]) -> str | None:
 
 
 def read_answer(batch: BatchFolder, item: Returned, issues: dict[str, Issue]) -> Answer:
-    """Read and check one returned proof against the batch; never raises for a bad file."""
-    path = Path(item.name)
+    """Read and check one returned proof against the batch; never raises for a bad file.
 
+    In three steps: open the PDF (:func:`_open_proof`), check whose proof it is against the
+    manifest, the engrave file and the ledger (:func:`_check_identity`), then read what the
+    owner says (:func:`_decision`); the first refusal ends it.
+    """
+    path = Path(item.name)
+    opened = _open_proof(path, item.data)
+    if isinstance(opened, Answer):
+        return opened
+    reader, fields, subject, answer, modified = opened
+    checked = _check_identity(batch, path, answer, fields, subject, issues)
+    if isinstance(checked, Answer):
+        return checked
+    return _decision(path, item, reader, fields, answer, modified, checked)
+
+
+def _refuser(path: Path):
     def refuse(reason: str, **kw) -> Answer:
         return Answer(path, REFUSED, reason=reason, **kw)
+    return refuse
 
-    data = item.data
+
+def _open_proof(path: Path, data: bytes):
+    """(reader, fields, subject, answer, modified) of a readable proof PDF, or the refusal."""
+    refuse = _refuser(path)
     if b"%PDF-" not in data[:1024]:
         return refuse("not a PDF file")
     if b"%%EOF" not in data[-1024:]:
@@ -174,7 +199,13 @@ def read_answer(batch: BatchFolder, item: Returned, issues: dict[str, Issue]) ->
         return refuse(f"the PDF is damaged and cannot be read ({detail})")
     if answer is None:
         return refuse("the PDF is encrypted; ask the owner to return it without a password")
+    return reader, fields, subject, answer, modified
 
+
+def _check_identity(batch: BatchFolder, path: Path, answer: dict, fields: dict, subject,
+                    issues: dict[str, Issue]):
+    """who (vin, number, label) of the plaque this proof is for, or the refusal saying why not."""
+    refuse = _refuser(path)
     # Who is it? The hidden form field and the document Subject must agree.
     ident = answer["identity"]
     if ident is None:
@@ -219,7 +250,14 @@ def read_answer(batch: BatchFolder, item: Returned, issues: dict[str, Issue]) ->
     if issue.svg_sha256 != sha or issue.number != number:
         return refuse("the ledger records other artwork for this plaque (the batch was made again "
                       "after this proof?)", **who)
+    return who
 
+
+def _decision(path: Path, item: Returned, reader, fields: dict, answer: dict, modified,
+              who: dict) -> Answer:
+    """What the owner says on this plaque's own form."""
+    refuse = _refuser(path)
+    vin, data = who["vin"], item.data
     # What does the owner say? Only this plaque's own form counts.
     mine = field_name(FORM_APPROVE, vin)
     prefix = field_name(FORM_APPROVE, "")[:-len(field_suffix(""))]
@@ -309,13 +347,19 @@ class ApprovalsResult:
     def outcome(self) -> Outcome:
         if self.withdrawn:
             return Outcome.ATTENTION
-        return Outcome.REFUSED if self.refused else Outcome.DONE
+        return Outcome.REFUSED if self.refused or self.needs_look else Outcome.DONE
+
+    @property
+    def needs_look(self) -> int:
+        """Replies matched to a proof but without an answer button: the admin records them."""
+        return sum(a.outcome == NEEDS_LOOK for a in self.answers)
 
 
 def _answer_event(batch_id: str, a: Answer, svg_sha: str, read_at: str, source: str) -> Event:
-    return Event(read_at, a.vin, batch_id, "answer", svg_sha, a.number, decision=a.outcome,
-                 owner_at=a.owner_at, name=a.name or None, owner_date=a.date or None,
-                 changes=a.changes or None, source=source, source_sha256=a.source_sha256 or None)
+    return Event(read_at, a.vin, batch_id, "answer", a.svg_sha256 or svg_sha, a.number,
+                 decision=a.outcome, owner_at=a.owner_at, name=a.name or None,
+                 owner_date=a.date or None, changes=a.changes or None,
+                 source=f"{a.via} ({source})" if a.via else source, source_sha256=a.source_sha256 or None)
 
 
 def _returned(item: Item) -> Returned:
@@ -347,17 +391,22 @@ def record_approvals(folder: str | os.PathLike, inputs: Iterable,
         known = {(e.vin, e.source_sha256) for e in led.events(batch_id=batch.batch_id)
                  if e.kind == "answer" and e.source_sha256}
         answers = []
+        history = led.events(batch_id=batch.batch_id)
+        secret = secret_for(ledger_path)
         for item in found:
             if item.outcome != CANDIDATE:
-                answers.append(Answer(Path(item.name), item.outcome, reason=item.reason))
-                continue
-            with quiet(), warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                a = read_answer(batch, _returned(item), issues)
-                if a.outcome == REFUSED and not a.vin:
-                    a = _named(a, item.data, batch)
+                a = read_reply(batch, item, issues, history, secret, Answer)
+                if a is None:
+                    answers.append(Answer(Path(item.name), item.outcome, reason=item.reason))
+                    continue
+            else:
+                a = _read_form(batch, item, issues)
+                if a.accepted and item.mail is not None:
+                    a = replace(a, via=f"form, from {parseaddr(item.mail.sender)[1] or 'unknown'}")
             if a.accepted and (a.vin, a.source_sha256) in known:
                 a = replace(a, outcome=DUPLICATE, note="this very file was read before")
+            elif a.accepted and a.via:
+                known.add((a.vin, a.source_sha256))  # the same reply twice in one run: once
             answers.append(a)
         answers = [_clamped(a, issues, read_at) if a.accepted else a for a in answers]
         fresh = [a for a in answers if a.accepted]
@@ -379,6 +428,15 @@ def record_approvals(folder: str | os.PathLike, inputs: Iterable,
         states = rel.states
     return ApprovalsResult(batch.batch_id, batch.folder, answers, states, len(events), target,
                            conflicts, withdrawn, rel)
+
+
+def _read_form(batch: BatchFolder, item: Item, issues: dict[str, Issue]) -> Answer:
+    with quiet(), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        a = read_answer(batch, _returned(item), issues)
+        if a.outcome == REFUSED and not a.vin:
+            a = _named(a, item.data, batch)
+    return a
 
 
 def _named(a: Answer, data: bytes, batch: BatchFolder) -> Answer:

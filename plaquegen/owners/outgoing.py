@@ -41,6 +41,7 @@ from ..core.clock import parse_utc, utc_now
 from ..core.errors import PlaquegenError
 from ..core.files import atomic_write_bytes, safe_name
 from ..proof.strings import GERMAN_COUNTRIES, STRINGS, language_for
+from .mailhtml import answer_links, html_body, text_lines
 
 __all__ = ["MailError", "SendResult", "mail_language", "check_address", "build_message",
            "write_outbox", "send_messages", "message_bytes", "LANGUAGES", "PASSWORD_ENV",
@@ -220,13 +221,19 @@ def _mailbox(address: str, name: str, what: str) -> Address:
 def build_message(*, to: str, sender: str, language: str, owner_name: str, plaque_label: str,
                   vin: str, batch_id: str, proof_name: str, proof_bytes: bytes,
                   reminder: bool = False, sender_name: str = "", reply_to: str | None = None,
-                  date: datetime | None = None) -> EmailMessage:
+                  date: datetime | None = None, answer_tokens: tuple[str, str] | None = None,
+                  plaque_png: bytes | None = None) -> EmailMessage:
     """One message to one owner with their proof attached (byte for byte).
 
     ``language`` is 'de' or 'en' (see :func:`mail_language`; other codes get
     English). ``sender`` may be ``"Name <addr>"`` or a plain address; its domain
     also names the Message-ID. ``date`` (default: now) sets the Date header.
     Raises :class:`MailError` for an invalid address or text.
+
+    With ``answer_tokens`` (approve, changes; see :mod:`plaquegen.owners.tokens`) the mail
+    is multipart/alternative: the text part gains the two answer links and an HTML part
+    (:mod:`plaquegen.owners.mailhtml`) shows the plaque (``plaque_png``, inline by cid:) and
+    the two buttons; the PDF stays attached.
     """
     lang = language if language in _TEXT else "en"
     T = _TEXT[lang]
@@ -260,12 +267,36 @@ def build_message(*, to: str, sender: str, language: str, owner_name: str, plaqu
              (T["reminder"] if reminder else T["intro"]).format(**fmt), "", T["steps"], ""]
     for i in range(1, 7):
         lines.append(f"{i}. " + T[f"step{i}"].format(**fmt) + ("." if i == 3 else ""))
+    links = None
+    if answer_tokens:
+        answers_to = check_address(reply_to, "reply-to address") if reply_to else from_box.addr_spec
+        links = answer_links(lang, answers_to, label, *answer_tokens)
+        lines += [""] + text_lines(lang, links)
     lines += ["", T["closing"], "", T["signature"], ""]
     msg.set_content("\n".join(lines), subtype="plain", charset="utf-8", cte="quoted-printable")
+    if links is not None:
+        _add_html(msg, lang, T, fmt, name, label, vin_c, file_name, links, plaque_png,
+                  from_box.domain, reminder)
     msg.add_attachment(bytes(proof_bytes), maintype="application", subtype="pdf",
                        filename=file_name)
     msg["Content-Language"] = lang  # after the content: set_content drops Content-* headers
     return msg
+
+
+def _add_html(msg: EmailMessage, lang: str, T: dict, fmt: dict, name: str, label: str, vin: str,
+              file_name: str, links, png: bytes | None, domain: str, reminder: bool) -> None:
+    """The HTML alternative, with the plaque PNG as a related inline image."""
+    cid = make_msgid("plaque", domain=domain) if png else None
+    body = html_body(lang, hello=T["hello"].format(name=name) if name else T["hello_anon"],
+                     intro=(T["reminder"] if reminder else T["intro"]).format(**fmt), label=label,
+                     vin=vin, file_name=file_name, links=links,
+                     image_cid=cid[1:-1] if cid else None, closing=T["closing"],
+                     signature=T["signature"])
+    msg.add_alternative(body, subtype="html", charset="utf-8", cte="quoted-printable")
+    if png:
+        msg.get_payload()[1].add_related(png, maintype="image", subtype="png", cid=cid,
+                                         filename=f"{safe_name(label, 'plaque', 40)}.png",
+                                         disposition="inline")
 
 
 def _split_sender(sender: str) -> tuple[str, str]:

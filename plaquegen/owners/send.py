@@ -20,7 +20,9 @@ from ..core.clock import parse_utc, utc_now
 from ..core.errors import Interrupted, Outcome, PlaquegenError
 from ..record.ledger import Ledger
 from ..record.rows import Event
+from .mailhtml import plaque_png
 from .outgoing import MailError, build_message, mail_language, send_messages, write_outbox
+from .tokens import APPROVE, CHANGES, make_token, secret_for
 
 __all__ = ["SendReport", "send_proofs"]
 
@@ -45,7 +47,8 @@ class SendReport:
 def send_proofs(folder: str | os.PathLike, *, sender: str, ledger: str | os.PathLike | None = None,
                 smtp: str | None = None, ssl: bool = False, user: str | None = None,
                 again: Sequence[str] = (), remind: bool = False, after_days: float = 7.0,
-                ca_file: str | None = None, sender_name: str = "") -> SendReport:
+                ca_file: str | None = None, sender_name: str = "",
+                reply_to: str | None = None) -> SendReport:
     """Send (or write to the outbox) the proofs or reminders of a batch; see the module doc."""
     batch, ledger_path = open_batch_and_ledger(folder, ledger)
     owners = read_owners(batch.folder)
@@ -82,6 +85,7 @@ def send_proofs(folder: str | os.PathLike, *, sender: str, ledger: str | os.Path
         chosen.append(row)
 
     messages, by_hand = [], []
+    secret = secret_for(ledger_path)
     for row in chosen:
         owner = owners.get(row.vin, {})
         to = owner.get("email", "").strip()
@@ -93,12 +97,13 @@ def send_proofs(folder: str | os.PathLike, *, sender: str, ledger: str | os.Path
             by_hand.append((row.vin, "the batch has no proof for it (made with --no-proofs?)"))
             continue
         try:
+            tokens, png = _answer_extras(batch, row, secret)
             messages.append(build_message(
                 to=to, sender=sender, sender_name=sender_name,
                 language=mail_language(owner.get("language"), owner.get("country")),
                 owner_name=owner.get("name", ""), plaque_label=row.label, vin=row.vin,
                 batch_id=batch.batch_id, proof_name=Path(row.proof).name, proof_bytes=proof,
-                reminder=remind))
+                reminder=remind, reply_to=reply_to, answer_tokens=tokens, plaque_png=png))
         except MailError as e:
             by_hand.append((row.vin, str(e)))
     if smtp is None:
@@ -134,3 +139,12 @@ def send_proofs(folder: str | os.PathLike, *, sender: str, ledger: str | os.Path
                       failed=[(r.vin, r.to, r.reason) for r in results if not r.ok and not r.uncertain],
                       skipped=skipped,
                       uncertain=[(r.vin, r.to, r.reason) for r in results if r.uncertain])
+
+
+def _answer_extras(batch, row: ManifestRow, secret: bytes) -> tuple[tuple[str, str], bytes | None]:
+    """The two answer tokens for this plaque's version, and its plaque PNG (None without
+    its engrave file)."""
+    tokens = (make_token(secret, row.vin, row.svg_sha256, APPROVE),
+              make_token(secret, row.vin, row.svg_sha256, CHANGES))
+    svg = read_inside(batch.folder, row.svg) if row.svg else None
+    return tokens, plaque_png(svg) if svg else None

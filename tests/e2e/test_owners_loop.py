@@ -66,7 +66,7 @@ def test_send_mails_each_owner_once_and_records_it(batch, tmp_path, monkeypatch)
             assert att.get_content() == (batch / r["proof"]).read_bytes()
             o = owners[r["vin"]]
             assert msg["Content-Language"] == mail_language(o["language"], o["country"])
-            assert ("Korrekturabzug" in msg.get_body().get_content()) == (
+            assert ("Korrekturabzug" in msg.get_body(("plain",)).get_content()) == (
                 msg["Content-Language"] == "de")
         sent = _events(batch, "sent")
         assert len(sent) == len(rows) - 1 and all(e.detail.startswith("<") for e in sent)

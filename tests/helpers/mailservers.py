@@ -335,7 +335,7 @@ service stats {{
     def append(self, folder: str, message: bytes, flags: str = "") -> None:
         import imaplib
 
-        from plaquegen.owners.inbox import _mutf7
+        from plaquegen.owners.imap import _mutf7
 
         imap = self.client()
         try:

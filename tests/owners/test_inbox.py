@@ -12,10 +12,14 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-import plaquegen.owners.inbox as inbox
+import plaquegen.owners.archives as archives
+import plaquegen.owners.imap as imap_module
+import plaquegen.owners.items as items
+import plaquegen.owners.mailfiles as mailfiles
 from helpers.mailservers import DOVECOT, Dovecot, fill_proof, make_certs
-from plaquegen.owners.inbox import (CANDIDATE, DONE_KEYWORD, NOT_PROOF, REFUSED, InboxError, collect,
-                             guess_plaque, imap_fetch, imap_mark_done)
+from plaquegen.owners.guess import guess_plaque
+from plaquegen.owners.imap import imap_fetch, imap_mark_done
+from plaquegen.owners.inbox import CANDIDATE, DONE_KEYWORD, NOT_PROOF, REFUSED, InboxError, collect
 
 IMAP_PASSWORD = "Imap-Pässwort-42"
 
@@ -115,11 +119,12 @@ def test_zip_bombs_and_bad_paths_are_refused(answers, tmp_path, monkeypatch):
         (item,) = collect([z])
         assert item.outcome == REFUSED and "refused as a whole" in item.reason, name
     many = tmp_path / "many.zip"
-    many.write_bytes(_zip([(f"f{i}.txt", b"x") for i in range(inbox.MAX_ENTRIES + 1)]))
+    many.write_bytes(_zip([(f"f{i}.txt", b"x") for i in range(items.MAX_ENTRIES + 1)]))
     (item,) = collect([many])
     assert item.outcome == REFUSED and "entries" in item.reason
     # Total size: declared sizes above the limit are refused before anything is unpacked.
-    monkeypatch.setattr(inbox, "MAX_TOTAL_BYTES", len(a) + 10)
+    for module in (items, archives, mailfiles):
+        monkeypatch.setattr(module, "MAX_TOTAL_BYTES", len(a) + 10)
     two = tmp_path / "two.zip"
     two.write_bytes(_zip([("a.pdf", a), ("b.pdf", a)]))
     (item,) = collect([two])
@@ -265,7 +270,7 @@ def dovecot(tmp_path_factory):
 def _flags(server: Dovecot, folder: str) -> dict[int, str]:
     imap = server.client()
     try:
-        imap.select(inbox._mutf7(folder), readonly=True)
+        imap.select(imap_module._mutf7(folder), readonly=True)
         typ, data = imap.uid("FETCH", "1:*", "(FLAGS)")
         out = {}
         for d in data:
