@@ -27,6 +27,7 @@ from ..core.errors import PlaquegenError
 from ..core.files import atomic_write_bytes, csv_bytes, read_csv, safe_name, sheet_cell, unsheet_cell
 from .ledger import BatchRecord, Event, RegisterPin
 from ..core.records import Reject, pad_number
+from ..inputs.address import ADDRESS_SEPARATOR, address_lines
 
 __all__ = ["BatchDirError", "ManifestRow", "BatchInfo", "BatchFolder", "MANIFEST_FIELDS",
            "RELEASE_FIELDS", "REJECT_FIELDS", "manifest_csv", "read_manifest", "rejects_csv",
@@ -39,7 +40,7 @@ ENGRAVE, SHEETS, PROOFS, RELEASED, TEMPLATE_DIR = "engrave", "sheets", "proofs",
 MANIFEST, REJECTS, JOBSHEET, APPROVALS = "manifest.csv", "rejects.csv", "job-sheet.pdf", "approvals.csv"
 INCOMPLETE, BATCH_JSON, HISTORY = "INCOMPLETE.txt", "batch.json", "history.jsonl"
 OWNERS, OUTBOX = "owners.csv", "outbox"
-OWNER_FIELDS = ("vin", "order_id", "name", "email", "country", "language")
+OWNER_FIELDS = ("vin", "order_id", "name", "email", "country", "language", "address")
 
 
 class BatchDirError(PlaquegenError):
@@ -164,10 +165,13 @@ def read_inside(folder: Path, rel: str) -> bytes | None:
 
 
 def owners_csv(numbered) -> bytes:
-    """owners.csv: how to reach each plaque's owner (for ``plaquegen send``)."""
+    """owners.csv: how to reach each plaque's owner (for ``plaquegen send``; the address
+    columns the order file had, one line each, for ``plaquegen handout``)."""
     return csv_bytes(OWNER_FIELDS, [
         (n.vin, sheet_cell(n.order.order_id), sheet_cell(n.order.name), sheet_cell(n.order.email),
-         n.order.country, n.order.language) for n in sorted(numbered, key=lambda n: n.number)])
+         n.order.country, n.order.language,
+         sheet_cell(ADDRESS_SEPARATOR.join(address_lines(n.order.raw))))
+        for n in sorted(numbered, key=lambda n: n.number)])
 
 
 def read_owners(folder: Path) -> dict[str, dict]:

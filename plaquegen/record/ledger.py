@@ -110,9 +110,10 @@ _SCHEMA = (_ISSUE_TABLE, "CREATE INDEX issue_batch_number ON issue (batch_id, nu
 # What the history holds. issued/remade/withdrawn: a batch run made, changed or dropped the
 # plaque; answer: an owner's answer (decision approved|changes requested); released/unreleased:
 # in or out of released/; sent/reminded: a proof mailed; reprint: made again for a car issued
-# before; renumbered: a corrected register was adopted that changes this plaque's number.
+# before; renumbered: a corrected register was adopted that changes this plaque's number;
+# delivered: the owner has the plaque (source handover|post, detail tracking/note).
 EVENT_KINDS = ("issued", "remade", "withdrawn", "answer", "released", "unreleased", "sent",
-               "reminded", "reprint", "renumbered")
+               "reminded", "reprint", "renumbered", "delivered")
 _EVENT_COLUMNS = ("at, vin, batch_id, kind, svg_sha256, number, decision, owner_at, name, "
                   "owner_date, changes, source, source_sha256, detail")
 
