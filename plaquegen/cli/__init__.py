@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sys
 
-__all__ = ["run", "main", "answers", "batches", "cars", "exits", "options", "season"]
+__all__ = ["run", "main", "answers", "batches", "cars", "exits", "options", "season", "handover"]
 
 
 def run() -> None:

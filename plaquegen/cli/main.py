@@ -13,6 +13,7 @@ from .answers import answer, approvals, release, send, status
 from .batches import batch, check
 from .cars import number, preview
 from .exits import EXIT_INTERRUPTED
+from .handover import deliver, handout, report
 from .season import history, ledger, register
 
 __all__ = ["main"]
@@ -42,5 +43,5 @@ def main() -> None:
 
 
 for _command in (number, check, batch, preview, ledger, history, register, approvals, send, answer,
-                 release, status):
+                 release, status, deliver, handout, report):
     main.add_command(_command)

@@ -1,0 +1,193 @@
+"""The season page's style sheet and script: inline, no CDN, no network request.
+
+The script only reads the page it is in: it filters rows by ``data-state``, batch and a search
+box (VIN, short VIN, name, number, order id), sorts them, counts what is shown and keeps the
+view in the address's ``#fragment`` so a filtered view can be bookmarked. Both texts are
+constants, so the page's Content-Security-Policy allows exactly them by their sha256.
+"""
+from __future__ import annotations
+
+import base64
+import hashlib
+
+__all__ = ["CSS", "SCRIPT", "csp_hash"]
+
+
+def csp_hash(text: str) -> str:
+    """``'sha256-...'`` of an inline script or style, for the Content-Security-Policy."""
+    return "'sha256-" + base64.b64encode(hashlib.sha256(text.encode("utf-8")).digest()).decode() + "'"
+
+
+CSS = """
+:root{--ink:#1d232b;--mute:#5d6773;--line:#d9dee4;--bg:#f6f7f9;--steel:#dfe3e8;
+--waiting:#8a94a0;--sent:#2f6fb3;--reminded:#7a4fb5;--approved:#2e8540;--changes:#c2571a;
+--released:#0f7b7b;--delivered:#1f5130;--withdrawn:#a3a3a3}
+*{box-sizing:border-box}
+body{margin:0;font:14px/1.4 system-ui,-apple-system,"Segoe UI",Roboto,"DejaVu Sans",sans-serif;
+color:var(--ink);background:var(--bg)}
+header,main{max-width:1400px;margin:0 auto;padding:12px 20px}
+h1{font-size:22px;margin:8px 0 2px}h2{font-size:16px;margin:18px 0 8px}
+.sub{color:var(--mute);margin:0}.warn{color:#8a1c1c;font-weight:600}
+a{color:#1b5fa8}
+.counts{display:flex;flex-wrap:wrap;gap:6px;margin:12px 0}
+.counts button{border:1px solid var(--line);background:#fff;border-radius:16px;padding:4px 12px;
+cursor:pointer;font:inherit}
+.counts button b{margin-left:4px}
+.counts button[aria-pressed=true]{outline:2px solid var(--ink)}
+.dot{display:inline-block;width:10px;height:10px;border-radius:50%;margin-right:5px;
+vertical-align:-1px}
+.charts{display:grid;grid-template-columns:1fr 1fr;gap:16px}
+figure{margin:0;background:#fff;border:1px solid var(--line);border-radius:8px;padding:10px}
+figcaption{font-weight:600;margin-bottom:6px}
+figure svg{width:100%;height:auto;display:block}
+.chart text{font-size:11px;fill:var(--mute)}
+table.batches{border-collapse:collapse;background:#fff;width:100%;border:1px solid var(--line)}
+.batches th,.batches td{padding:5px 8px;border-bottom:1px solid var(--line);text-align:right}
+.batches th:first-child,.batches td:first-child,.batches td.l{text-align:left}
+.tools{position:sticky;top:0;z-index:2;background:var(--bg);display:flex;flex-wrap:wrap;gap:8px;
+align-items:center;padding:10px 0;border-bottom:1px solid var(--line)}
+.tools input,.tools select{font:inherit;padding:5px 8px;border:1px solid #b9c1ca;border-radius:6px;
+background:#fff}
+.tools input{flex:1 1 220px;min-width:0}
+#shown{color:var(--mute);margin-left:auto}
+.bt{display:none}
+.wide{overflow-x:auto}
+.r{display:grid;grid-template-columns:140px 46px 150px minmax(130px,1.2fr) 40px 90px 92px
+minmax(200px,2.4fr) 88px;gap:0 10px;align-items:center;background:#fff;padding:6px 10px;
+border-bottom:1px solid var(--line);content-visibility:auto;contain-intrinsic-size:auto 56px}
+.r[hidden]{display:none}
+.h{position:sticky;top:54px;z-index:1;background:#eef1f4;font-weight:600;content-visibility:visible}
+.h button{all:unset;cursor:pointer}.h button[aria-sort]::after{content:" \\25B4"}
+.h button[aria-sort=descending]::after{content:" \\25BE"}
+.r img,.noimg{width:140px;height:42px;background:var(--steel);border-radius:5px;display:block;
+transition:transform .12s;transform-origin:left center}
+.r img:hover{transform:scale(3.2);position:relative;z-index:3;box-shadow:0 2px 12px #0005}
+.noimg{color:var(--mute);font-size:11px;text-align:center;line-height:42px}
+.n{font-variant-numeric:tabular-nums;font-weight:600}
+.v{font-family:ui-monospace,"DejaVu Sans Mono",monospace;font-size:12px;overflow-wrap:anywhere}
+.v b{font-weight:700}
+.o{overflow:hidden;text-overflow:ellipsis}.o small{display:block;color:var(--mute)}
+.b{color:var(--mute);overflow-wrap:anywhere;font-size:12px}
+.s{font-size:12px;font-weight:600;color:#fff;border-radius:10px;padding:2px 8px;
+text-align:center;background:var(--waiting)}
+.d{font-size:12px;color:var(--mute)}.d em{font-style:normal;color:var(--ink)}
+.d q{quotes:none;color:var(--ink)}.d q::before,.d q::after{content:""}
+.note{color:#8a1c1c}
+.f a{margin-right:6px;font-size:12px}
+.waiting{background:var(--waiting)}.sent{background:var(--sent)}.reminded{background:var(--reminded)}
+.approved{background:var(--approved)}.changes{background:var(--changes)}
+.released{background:var(--released)}.delivered{background:var(--delivered)}
+.withdrawn{background:var(--withdrawn)}
+.empty{padding:20px;color:var(--mute);background:#fff}
+@media (max-width:760px){
+header,main{padding:10px 10px}
+.charts{grid-template-columns:1fr}
+.batches .opt{display:none}
+.h{display:none}
+.r{grid-template-columns:140px 1fr auto;grid-template-areas:"t n s" "t v v" "o o c" "d d d" "f f b";
+gap:2px 10px;contain-intrinsic-size:auto 140px}
+.r img,.r .noimg{grid-area:t}.r .n{grid-area:n}.r .s{grid-area:s}.r .v{grid-area:v}
+.r .o{grid-area:o}.r .c{grid-area:c}.r .d{grid-area:d}.r .f{grid-area:f}.r .b{grid-area:b;text-align:right}
+.r .bt{display:inline}
+.r img:hover{transform:scale(2.4)}
+.tools{top:0}
+}
+@media print{.tools,.counts button{display:none}.r{break-inside:avoid;content-visibility:visible}}
+""".strip()
+
+SCRIPT = r"""
+(function(){
+"use strict";
+var list=document.getElementById("plaques");
+if(!list)return;
+var rows=Array.prototype.slice.call(list.querySelectorAll(".r[data-vin]"));
+var order=["waiting","sent","reminded","approved","changes","released","delivered","withdrawn"];
+var q=document.getElementById("q"),fs=document.getElementById("fstate"),
+fb=document.getElementById("fbatch"),shown=document.getElementById("shown");
+var heads=Array.prototype.slice.call(document.querySelectorAll(".h button[data-k]"));
+var chips=Array.prototype.slice.call(document.querySelectorAll(".counts button[data-s]"));
+var fold=function(s){return s.normalize("NFD").replace(/[\u0300-\u036f]/g,"").toLowerCase();};
+var idx=null;
+function index(){
+  if(idx)return idx;
+  idx=rows.map(function(r,i){
+    var o=r.querySelector(".o bdi"),c=r.querySelector(".c");
+    var name=o?o.textContent:"";
+    return {r:r,i:i,vin:r.dataset.vin,n:+r.dataset.n,name:fold(name),
+      order:fold(r.dataset.order||""),country:c?c.textContent:"",batch:r.dataset.batch||"",
+      state:order.indexOf(r.dataset.state),t:r.dataset.t||""};
+  });
+  return idx;
+}
+function matches(e,text){
+  if(!text)return true;
+  var v=text.toUpperCase().replace(/[\s\-]/g,"");
+  if(v.length>=3&&e.vin.indexOf(v)>=0)return true;
+  var m=/^0*(\d+)(\s*\/\s*\d+)?$/.exec(text.trim());
+  if(m&&+m[1]===e.n)return true;
+  var f=fold(text.trim());
+  return f.length>0&&(e.name.indexOf(f)>=0||e.order.indexOf(f)>=0);
+}
+function apply(){
+  var st=fs?fs.value:"",bt=fb?fb.value:"",text=q?q.value:"",n=0;
+  index().forEach(function(e){
+    var ok=(!st||e.r.dataset.state===st)&&(!bt||e.batch===bt)&&matches(e,text);
+    if(e.r.hidden===ok)e.r.hidden=!ok;
+    if(ok)n++;
+  });
+  if(shown)shown.textContent=n+" of "+rows.length+" shown";
+  chips.forEach(function(c){c.setAttribute("aria-pressed",String(c.dataset.s===st));});
+  save();
+}
+var sortKey="",sortDir=1;
+function sortBy(k,dir){
+  var keyed=index().slice();
+  var get={n:function(e){return e.n;},vin:function(e){return e.vin;},name:function(e){return e.name;},
+    country:function(e){return e.country;},batch:function(e){return e.i;},state:function(e){return e.state;},
+    t:function(e){return e.t;}}[k];
+  if(!get){k="";get=function(e){return e.i;};}
+  keyed.sort(function(a,b){var x=get(a),y=get(b);
+    return (x<y?-1:x>y?1:a.i-b.i)*dir;});
+  var frag=document.createDocumentFragment();
+  keyed.forEach(function(e){frag.appendChild(e.r);});
+  list.appendChild(frag);
+  sortKey=k;sortDir=dir;
+  heads.forEach(function(h){
+    if(h.dataset.k===k)h.setAttribute("aria-sort",dir>0?"ascending":"descending");
+    else h.removeAttribute("aria-sort");});
+  save();
+}
+function save(){
+  var p=[];
+  if(fs&&fs.value)p.push("state="+encodeURIComponent(fs.value));
+  if(fb&&fb.value)p.push("batch="+encodeURIComponent(fb.value));
+  if(q&&q.value)p.push("q="+encodeURIComponent(q.value));
+  if(sortKey)p.push("sort="+(sortDir<0?"-":"")+sortKey);
+  var h=p.length?"#"+p.join("&"):"";
+  if(location.hash!==h&&history.replaceState)history.replaceState(null,"",h||location.pathname+location.search);
+}
+function load(){
+  var h=location.hash.replace(/^#/,"");
+  if(!h)return;
+  h.split("&").forEach(function(kv){
+    var i=kv.indexOf("="),k=kv.slice(0,i),v="";
+    try{v=decodeURIComponent(kv.slice(i+1));}catch(err){return;}
+    if(k==="state"&&fs)fs.value=v;
+    else if(k==="batch"&&fb)fb.value=v;
+    else if(k==="q"&&q)q.value=v;
+    else if(k==="sort"){var d=v.charAt(0)==="-"?-1:1;sortBy(v.replace(/^-/,""),d);}
+  });
+}
+var timer=0;
+if(q)q.addEventListener("input",function(){clearTimeout(timer);timer=setTimeout(apply,rows.length>2000?120:0);});
+if(fs)fs.addEventListener("change",apply);
+if(fb)fb.addEventListener("change",apply);
+chips.forEach(function(c){c.addEventListener("click",function(){
+  if(fs){fs.value=fs.value===c.dataset.s?"":c.dataset.s;apply();}});});
+heads.forEach(function(h){h.addEventListener("click",function(){
+  var k=h.dataset.k;sortBy(k,sortKey===k?-sortDir:1);});});
+load();
+apply();
+document.documentElement.dataset.ready="1";
+})();
+""".strip()
