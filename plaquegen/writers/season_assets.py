@@ -39,7 +39,7 @@ vertical-align:-1px}
 .charts{display:grid;grid-template-columns:1fr 1fr;gap:16px}
 figure{margin:0;background:#fff;border:1px solid var(--line);border-radius:8px;padding:10px}
 figcaption{font-weight:600;margin-bottom:6px}
-figure svg{width:100%;height:auto;display:block}
+figure svg{width:100%;height:auto;max-height:240px;display:block}
 .chart text{font-size:11px;fill:var(--mute)}
 table.batches{border-collapse:collapse;background:#fff;width:100%;border:1px solid var(--line)}
 .batches th,.batches td{padding:5px 8px;border-bottom:1px solid var(--line);text-align:right}
@@ -50,7 +50,6 @@ align-items:center;padding:10px 0;border-bottom:1px solid var(--line)}
 background:#fff}
 .tools input{flex:1 1 220px;min-width:0}
 #shown{color:var(--mute);margin-left:auto}
-.bt{display:none}
 .wide{overflow-x:auto}
 .r{display:grid;grid-template-columns:140px 46px 150px minmax(130px,1.2fr) 40px 90px 92px
 minmax(200px,2.4fr) 88px;gap:0 10px;align-items:center;background:#fff;padding:6px 10px;
@@ -70,7 +69,7 @@ transition:transform .12s;transform-origin:left center}
 .b{color:var(--mute);overflow-wrap:anywhere;font-size:12px}
 .s{font-size:12px;font-weight:600;color:#fff;border-radius:10px;padding:2px 8px;
 text-align:center;background:var(--waiting)}
-.d{font-size:12px;color:var(--mute)}.d em{font-style:normal;color:var(--ink)}
+.d{font-size:12px;color:var(--mute)}.d i{font-style:normal;color:var(--ink)}
 .d q{quotes:none;color:var(--ink)}.d q::before,.d q::after{content:""}
 .note{color:#8a1c1c}
 .f a{margin-right:6px;font-size:12px}
@@ -88,7 +87,7 @@ header,main{padding:10px 10px}
 gap:2px 10px;contain-intrinsic-size:auto 140px}
 .r img,.r .noimg{grid-area:t}.r .n{grid-area:n}.r .s{grid-area:s}.r .v{grid-area:v}
 .r .o{grid-area:o}.r .c{grid-area:c}.r .d{grid-area:d}.r .f{grid-area:f}.r .b{grid-area:b;text-align:right}
-.r .bt{display:inline}
+.r .b::before{content:"batch "}
 .r img:hover{transform:scale(2.4)}
 .tools{top:0}
 }
@@ -113,9 +112,11 @@ function index(){
   idx=rows.map(function(r,i){
     var o=r.querySelector(".o bdi"),c=r.querySelector(".c");
     var name=o?o.textContent:"";
+    var s=r.querySelector(".o small"),d=r.querySelector(".d");
+    var days=d?d.textContent.match(/\d{4}-\d\d-\d\d/g):null;
     return {r:r,i:i,vin:r.dataset.vin,n:+r.dataset.n,name:fold(name),
-      order:fold(r.dataset.order||""),country:c?c.textContent:"",batch:r.dataset.batch||"",
-      state:order.indexOf(r.dataset.state),t:r.dataset.t||""};
+      order:fold(s?s.textContent:""),country:c?c.textContent:"",batch:r.dataset.batch||"",
+      state:order.indexOf(r.dataset.state),t:days?days.sort().pop():""};
   });
   return idx;
 }

@@ -55,9 +55,9 @@ def answers_chart(rows: Sequence[PlaqueRow]) -> str:
     if n > 104:  # more than two years: the last two
         first, n = last - timedelta(weeks=103), 104
     top = max(max(a + c, d) for a, c, d in weeks.values()) or 1
-    left, bottom, plot_h = 34, 24, _H - 24 - 10
+    left, bottom, plot_h = 34, 24, _H - 24 - 24  # the legend above the plot
     slot = (_W - left - 6) / n
-    bar = max(1.0, slot * 0.42)
+    bar = min(22.0, max(1.0, slot * 0.42))
     out = [_axis(left, bottom, top, plot_h)]
     for k in range(n):
         w = first + timedelta(weeks=k)

@@ -26,7 +26,7 @@ __all__ = ["season_page", "PAGE_NAME", "STEP_LABELS"]
 
 PAGE_NAME = "index.html"
 STEP_LABELS = {"issued": "issued", "reprint": "issued again", "remade": "made again",
-               "sent": "proof sent", "reminded": "reminded", "answer": "answer",
+               "sent": "sent", "reminded": "reminded", "answer": "answer",
                "released": "released", "unreleased": "taken back", "delivered": "delivered",
                "withdrawn": "withdrawn", "renumbered": "renumbered"}
 _LONG = 140  # longer answer texts are cut on the page (the full text is in the tooltip)
@@ -50,20 +50,31 @@ def _cut(text: str) -> str:
     return f'<span title="{_e(text)}">{_e(text[:_LONG - 1])}…</span>'
 
 
+def _how(source: str) -> str:
+    """How an answer came, in a word or two: the file's name says little to a reader."""
+    low = source.casefold()
+    if low.startswith("by hand") or not source:
+        return source
+    if "imap" in low or ".eml" in low or ".mbox" in low or "mail" in low:
+        return "by mail"
+    return "proof PDF" if low.endswith(".pdf") or ".pdf" in low else source
+
+
 def _step(s: Step) -> str:
     day = _e(s.at[:10])
     if s.kind == "answer":
         decision, _, changes = s.what.partition(": ")
-        text = f"<em>{_e(decision or 'answer')}</em> {day}"
+        text = f"<i>{_e(decision or 'answer')}</i> {day}"
         if changes:
             text += f": <q>{_cut(changes)}</q>"
-        return text + (f" <small>({_cut(s.how)})</small>" if s.how else "")
+        how = _how(s.how)
+        return text + (f" <small>{_cut(how)}</small>" if how else "")
     if s.kind == "delivered":
         how = {"handover": "handed over", "post": "posted"}.get(s.what, s.what or "delivered")
-        return f"<em>{_e(how)}</em> {day}" + (f" <small>({_cut(s.how)})</small>" if s.how else "")
-    text = f"<em>{_e(STEP_LABELS.get(s.kind, s.kind))}</em> {day}"
+        return f"<i>{_e(how)}</i> {day}" + (f" <small>{_cut(s.how)}</small>" if s.how else "")
+    text = f"<i>{_e(STEP_LABELS.get(s.kind, s.kind))}</i> {day}"
     if s.kind in ("withdrawn", "remade", "renumbered") and s.what:
-        text += f" <small>({_cut(s.what)})</small>"
+        text += f" <small>{_cut(s.what)}</small>"
     return text
 
 
@@ -72,29 +83,25 @@ def _vin(vin: str) -> str:
 
 
 def _row(r: PlaqueRow, prefix: str) -> str:
-    if r.engrave:
-        thumb = (f'<img src="{_href(prefix, r.engrave)}" alt="plaque {_e(r.label)}" '
-                 'loading="lazy" decoding="async" width="140" height="42">')
-    else:
-        thumb = '<span class="noimg">no file</span>'
+    engrave = _href(prefix, r.engrave) if r.engrave else ""
+    thumb = (f'<img src="{engrave}" alt="" loading=lazy>' if engrave
+             else '<span class=noimg>no file</span>')
     steps = " · ".join(_step(s) for s in r.steps)
     if r.note:
-        steps += f' <span class="note">{_cut(r.note)}</span>'
+        steps += f' <span class=note>{_cut(r.note)}</span>'
     links = []
     if r.proof:
         links.append(f'<a href="{_href(prefix, r.proof)}">proof</a>')
-    if r.engrave:
-        links.append(f'<a href="{_href(prefix, r.engrave)}">engrave</a>')
-    last = r.steps[-1].at[:10] if r.steps else ""
+    if engrave:
+        links.append(f'<a href="{engrave}">engrave</a>')
     order = f'<small>{_e(r.order_id)}</small>' if r.order_id else ""
-    return (f'<div class="r" data-vin="{_e(r.vin)}" data-state="{_e(r.state)}" '
-            f'data-batch="{_e(r.batch_id)}" data-n="{int(r.number)}" data-t="{_e(last)}" '
-            f'data-order="{_e(r.order_id)}">{thumb}'
-            f'<span class="n">{_e(r.label.split(" /")[0])}</span><span class="v">{_vin(r.vin)}</span>'
-            f'<span class="o"><bdi>{_e(r.name)}</bdi>{order}</span><span class="c">{_e(r.country)}</span>'
-            f'<span class="b"><span class="bt">batch </span>{_e(r.batch_id)}</span>'
-            f'<span class="s {_e(r.state)}">{_e(r.state)}</span>'
-            f'<span class="d">{steps}</span><span class="f">{" ".join(links)}</span></div>')
+    state = _e(r.state)
+    return (f'<div class=r data-vin="{_e(r.vin)}" data-state="{state}" data-batch="{_e(r.batch_id)}"'
+            f' data-n={int(r.number)}>{thumb}<span class=n>{_e(r.label.split(" /")[0])}</span>'
+            f'<span class=v>{_vin(r.vin)}</span><span class=o><bdi>{_e(r.name)}</bdi>{order}</span>'
+            f'<span class=c>{_e(r.country)}</span><span class=b>{_e(r.batch_id)}</span>'
+            f'<span class="s {state}">{state}</span><span class=d>{steps}</span>'
+            f'<span class=f>{" ".join(links)}</span></div>')
 
 
 def _counts(rows: Sequence[PlaqueRow]) -> str:
