@@ -16,6 +16,7 @@ Exit 1 if the page has a console error or a request outside the output folder.
 from __future__ import annotations
 
 import argparse
+import csv
 import gzip
 import os
 import shutil
@@ -23,6 +24,7 @@ import statistics
 import sys
 import tempfile
 import time
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -52,20 +54,28 @@ def make_season(out: Path, n: int, batches: int) -> None:
             break
         orders = out.parent / f"2026-{b + 3:02d}.csv"
         with open(orders, "w", encoding="utf-8", newline="") as fh:
-            fh.write("order_id,vin,name,email,country,Straße,PLZ,Ort\r\n")
+            w = csv.writer(fh)
+            w.writerow(("order_id", "vin", "name", "email", "country", "Straße", "PLZ", "Ort"))
             for i, car in enumerate(part):
                 k = b * per + i
-                fh.write(f"S-{k + 1:05d},{car.vin},{NAMES[k % len(NAMES)]} {k},o{k}@example.org,"
-                         f"{COUNTRIES[k % len(COUNTRIES)]},Ringstraße {k % 90 + 1},{10000 + k},"
-                         "Nürburg\r\n")
+                w.writerow((f"S-{k + 1:05d}", car.vin, f"{NAMES[k % len(NAMES)]} {k}",
+                            f"o{k}@example.org", COUNTRIES[k % len(COUNTRIES)],
+                            f"Ringstraße {k % 90 + 1}", 10000 + k, "Nürburg"))
+        os.environ["PLAQUEGEN_NOW"] = _at(b, 0)
         run_batch(BatchOptions(orders=orders, out=out, proofs=False, workers=os.cpu_count() or 1))
         _play(out, orders.stem, b)
+    os.environ.pop("PLAQUEGEN_NOW", None)
+
+
+def _at(b: int, days: float) -> str:
+    """Batch b's season: made on 2 March (+ b months), then ``days`` later."""
+    start = datetime(2026, 3 + b % 9, 2, 9, 0, tzinfo=timezone.utc)
+    return format_utc(start + timedelta(days=days))
 
 
 def _play(out: Path, batch_id: str, b: int) -> None:
     """Sends, reminders and answers spread over twelve weeks, a release, deliveries."""
-    start = time.mktime((2026, 3 + b, 2, 9, 0, 0, 0, 0, 0))
-    at = lambda days: format_utc(__import__("datetime").datetime.utcfromtimestamp(start + days * 86400))  # noqa: E731
+    at = lambda days: _at(b, days)  # noqa: E731
     with Ledger(out / "ledger.sqlite") as led:
         issues = led.issues(batch_id=batch_id)
         led.add_events([Event(at(1), i.vin, batch_id, "sent", i.svg_sha256, i.number)
@@ -80,8 +90,10 @@ def _play(out: Path, batch_id: str, b: int) -> None:
         led.record_answers(batch_id, answers)
     folder = out / batch_id
     if answers:
+        os.environ["PLAQUEGEN_NOW"] = at(84)
         release(folder, None, workers=os.cpu_count() or 1)
         approved = [a.vin for a in answers if a.decision == "approved"]
+        os.environ["PLAQUEGEN_NOW"] = at(110)
         deliver(folder, approved[::2], "handover")
 
 

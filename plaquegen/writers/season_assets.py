@@ -187,8 +187,9 @@ chips.forEach(function(c){c.addEventListener("click",function(){
   if(fs){fs.value=fs.value===c.dataset.s?"":c.dataset.s;apply();}});});
 heads.forEach(function(h){h.addEventListener("click",function(){
   var k=h.dataset.k;sortBy(k,sortKey===k?-sortDir:1);});});
-load();
-apply();
+if(location.hash.length>1)load();
+if(location.hash.length>1)apply();
+else if(shown)shown.textContent=rows.length+" of "+rows.length+" shown";
 document.documentElement.dataset.ready="1";
 })();
 """.strip()
