@@ -163,7 +163,8 @@ def main() -> int:
     try:
         out = base / "output"
         t0 = time.perf_counter()
-        make_season(out, args.n, args.batches)
+        if not (out / "ledger.sqlite").exists():  # --keep FOLDER again: the season made before
+            make_season(out, args.n, args.batches)
         made = time.perf_counter() - t0
         times = []
         for _ in range(args.runs):

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from ..core.errors import PlaquegenError
 from ..core.files import atomic_write_bytes
-from ..writers.season_page import PAGE_NAME, season_page
+from ..writers.season_page import PAGE_NAME, season_pages
 from .season_view import load_season
 
 __all__ = ["PagesResult", "refresh_pages", "write_pages"]
@@ -47,11 +47,10 @@ def write_pages(out: str | os.PathLike, ledger: str | os.PathLike | None = None)
     changed: list[Path] = []
     written = [out / PAGE_NAME]
     try:
-        _put(out / PAGE_NAME, season_page(season), changed)
-        for b in season.batches:
-            if b.folder:
-                page = out / b.batch_id / PAGE_NAME
-                _put(page, season_page(season, b.batch_id), changed)
+        for batch_id, html in season_pages(season).items():
+            page = out / PAGE_NAME if batch_id is None else out / batch_id / PAGE_NAME
+            _put(page, html, changed)
+            if batch_id is not None:
                 written.append(page)
     except OSError as e:
         raise PlaquegenError(f"cannot write the season page {e.filename or out}: "

@@ -114,8 +114,8 @@ def _batch_rows(batch: BatchFolder | None, batch_id: str, issues: dict[str, Issu
                 batch_id, r.vin, r.number, r.total, r.label, r.order_id, o.get("name", ""),
                 o.get("country", ""), derive_state(cur, evs, r.svg_sha256),
                 tuple(event_step(e) for e in evs),
-                r.svg if Path(r.svg).parent.name == ENGRAVE and Path(r.svg).name in engraves else "",
-                r.proof if r.proof and Path(r.proof).name in proofs else "",
+                r.svg if r.svg.startswith(ENGRAVE + "/") and r.svg[len(ENGRAVE) + 1:] in engraves else "",
+                r.proof if r.proof.startswith(PROOFS + "/") and r.proof[len(PROOFS) + 1:] in proofs else "",
                 o.get("address", ""), _note(cur, evs, r.svg_sha256, issues.get(r.vin))))
         alive = {r.vin for r in batch.rows}
     else:

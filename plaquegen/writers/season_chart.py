@@ -71,12 +71,13 @@ def answers_chart(rows: Sequence[PlaqueRow]) -> str:
                 y = y0 - base / top * plot_h - h
                 out.append(f'<rect x="{x + dx:.1f}" y="{y:.1f}" width="{bar:.1f}" height="{h:.1f}" '
                            f'fill="{colour}"><title>week of {w.isoformat()}: {value}</title></rect>')
-        if n <= 12 or k % max(1, n // 8) == 0:
+        if n <= 6 or k % -(-n // 6) == 0:
             out.append(f'<text x="{x:.1f}" y="{_H - 8}">{_e(w.strftime("%d %b"))}</text>')
     legend = [("approved", COLOURS["approved"]), ("changes requested", COLOURS["changes"]),
               ("delivered", COLOURS["delivered"])]
-    out += [f'<rect x="{left + 8 + i * 118}" y="2" width="10" height="10" fill="{c}"/>'
-            f'<text x="{left + 22 + i * 118}" y="11">{_e(t)}</text>' for i, (t, c) in enumerate(legend)]
+    out += [f'<rect x="{left + x}" y="2" width="10" height="10" fill="{c}"/>'
+            f'<text x="{left + x + 14}" y="11">{_e(t)}</text>'
+            for x, (t, c) in zip((0, 84, 222), legend)]
     return _svg("Answers and deliveries per week", "".join(out))
 
 

@@ -14,6 +14,7 @@ Content-Security-Policy runs only its own script and style (by hash): no injecte
 """
 from __future__ import annotations
 
+import re
 from html import escape
 from typing import Sequence
 from urllib.parse import quote
@@ -22,7 +23,7 @@ from ..core.overview import STATE_HELP, STATES, BatchSummary, PlaqueRow, Season,
 from .season_assets import CSS, SCRIPT, csp_hash
 from .season_chart import answers_chart, countries_chart
 
-__all__ = ["season_page", "PAGE_NAME", "STEP_LABELS"]
+__all__ = ["season_page", "season_pages", "PAGE_NAME", "STEP_LABELS"]
 
 PAGE_NAME = "index.html"
 STEP_LABELS = {"issued": "issued", "reprint": "issued again", "remade": "made again",
@@ -34,9 +35,17 @@ _CSP = (f"default-src 'none'; img-src 'self' file: data:; style-src {csp_hash(CS
         f"script-src {csp_hash(SCRIPT)}; base-uri 'none'; form-action 'none'")
 
 
+_SPECIAL = re.compile(r"[&<>\"'\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_P = "\x01"  # where a row's links take the batch folder (the season page) or nothing (its own)
+
+
 def _e(text: object) -> str:
-    """Text or an attribute value, escaped (quotes too)."""
-    return escape(str(text), quote=True)
+    """Text or an attribute value, escaped (quotes too); control characters become U+FFFD."""
+    s = str(text)
+    if not _SPECIAL.search(s):
+        return s
+    return escape(_CONTROL.sub("\ufffd", s), quote=True)
 
 
 def _href(*parts: str) -> str:
@@ -82,8 +91,9 @@ def _vin(vin: str) -> str:
     return f"{_e(vin[:-7])}<b>{_e(vin[-7:])}</b>" if len(vin) > 7 else _e(vin)
 
 
-def _row(r: PlaqueRow, prefix: str) -> str:
-    engrave = _href(prefix, r.engrave) if r.engrave else ""
+def _row(r: PlaqueRow) -> str:
+    """One plaque row; its links start with the marker _P (see :func:`season_pages`)."""
+    engrave = _P + _href(r.engrave) if r.engrave else ""
     thumb = (f'<img src="{engrave}" alt="" loading=lazy>' if engrave
              else '<span class=noimg>no file</span>')
     steps = " · ".join(_step(s) for s in r.steps)
@@ -91,7 +101,7 @@ def _row(r: PlaqueRow, prefix: str) -> str:
         steps += f' <span class=note>{_cut(r.note)}</span>'
     links = []
     if r.proof:
-        links.append(f'<a href="{_href(prefix, r.proof)}">proof</a>')
+        links.append(f'<a href="{_P}{_href(r.proof)}">proof</a>')
     if engrave:
         links.append(f'<a href="{engrave}">engrave</a>')
     order = f'<small>{_e(r.order_id)}</small>' if r.order_id else ""
@@ -100,8 +110,8 @@ def _row(r: PlaqueRow, prefix: str) -> str:
             f' data-n={int(r.number)}>{thumb}<span class=n>{_e(r.label.split(" /")[0])}</span>'
             f'<span class=v>{_vin(r.vin)}</span><span class=o><bdi>{_e(r.name)}</bdi>{order}</span>'
             f'<span class=c>{_e(r.country)}</span><span class=b>{_e(r.batch_id)}</span>'
-            f'<span class="s {state}">{state}</span><span class=d>{steps}</span>'
-            f'<span class=f>{" ".join(links)}</span></div>')
+            f'<span class="s {state}">{state}</span><span class=f>{" ".join(links)}</span>'
+            f'<span class=d>{steps}</span></div>')
 
 
 def _counts(rows: Sequence[PlaqueRow]) -> str:
@@ -149,16 +159,38 @@ def _tools(batches: Sequence[BatchSummary], season_page: bool) -> str:
             f'</select>{pick}<span id="shown"></span></div>')
 
 
-_HEAD_ROW = ('<div class="r h" aria-hidden="true"><span>plaque</span><button data-k="n">No.</button>'
-             '<button data-k="vin">VIN</button><button data-k="name">owner</button>'
-             '<button data-k="country">ctry</button><button data-k="batch">batch</button>'
-             '<button data-k="state">state</button><button data-k="t">steps</button>'
-             '<span>files</span></div>')
+_HEAD_ROW = ('<div class="r h"><span>plaque</span>' + "".join(
+    f'<span class={cls}><button type=button data-k="{key}">{label}</button></span>'
+    for cls, key, label in (("n", "n", "No."), ("v", "vin", "VIN"), ("o", "name", "owner"),
+                            ("c", "country", "ctry"), ("b", "batch", "batch"),
+                            ("s", "state", "state"), ("f", "t", "latest step"))) + "</div>")
+
+
+def season_pages(season: Season) -> dict[str | None, str]:
+    """Every page: None -> the season page (links relative to the output folder), each batch
+    with a folder -> its own page (links relative to the batch folder). Each row is made once."""
+    made: dict[str, list[str]] = {}
+    for r in season.rows:
+        made.setdefault(r.batch_id, []).append(_row(r))
+    pages = {None: _page(season, None, "\n".join(
+        row.replace(_P, _href(b) + "/") for b, rows in made.items() for row in rows))}
+    for b in season.batches:
+        if b.folder:
+            pages[b.batch_id] = _page(season, b.batch_id, "\n".join(
+                row.replace(_P, "") for row in made.get(b.batch_id, [])))
+    return pages
 
 
 def season_page(season: Season, batch_id: str | None = None) -> str:
-    """The HTML of the season page (``batch_id`` None: every batch; links relative to the output
-    folder) or of one batch's page (links relative to the batch folder)."""
+    """The HTML of the season page (``batch_id`` None) or of one batch's page."""
+    rows = [r for r in season.rows if batch_id is None or r.batch_id == batch_id]
+    prefix = "" if batch_id is not None else None
+    return _page(season, batch_id, "\n".join(
+        _row(r).replace(_P, prefix if prefix is not None else _href(r.batch_id) + "/")
+        for r in rows))
+
+
+def _page(season: Season, batch_id: str | None, listing: str) -> str:
     on_season = batch_id is None
     rows = season.rows if on_season else tuple(r for r in season.rows if r.batch_id == batch_id)
     batches = season.batches if on_season else tuple(b for b in season.batches
@@ -171,7 +203,6 @@ def season_page(season: Season, batch_id: str | None = None) -> str:
     up = "" if on_season else f' <a href="../{PAGE_NAME}">The whole season</a>.'
     demo = ('<p class="warn">Numbered with the bundled SYNTHETIC demo register, not BMW\'s '
             "production record.</p>") if season.demo else ""
-    listing = "\n".join(_row(r, r.batch_id if on_season else "") for r in rows)
     if not rows:
         listing = '<div class="empty">No plaques yet.</div>'
     return (
