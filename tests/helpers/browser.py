@@ -41,9 +41,13 @@ class Opened:
         return self.page.evaluate("Object.fromEntries([...document.querySelectorAll("
                                   "'.r[data-vin]')].map(r => [r.dataset.vin, r.dataset.state]))")
 
-    def visible(self) -> list[str]:
-        return self.page.evaluate("[...document.querySelectorAll('.r[data-vin]')]"
-                                  ".filter(r => r.offsetParent !== null).map(r => r.dataset.vin)")
+    def visible(self, key: str = "vin") -> list:
+        """The rows shown, top to bottom as a person sees them (sorting moves rows with CSS
+        order, not in the DOM): their VINs, or another data attribute."""
+        return self.page.evaluate("""k => [...document.querySelectorAll('.r[data-vin]')]
+            .filter(r => r.offsetParent !== null)
+            .map(r => [r.getBoundingClientRect().top, r.dataset[k]])
+            .sort((a, b) => a[0] - b[0]).map(x => x[1])""", key)
 
     def thumbnails(self) -> list[tuple[str, int]]:
         """(src, natural width) of every thumbnail, each loaded now (lazy ones too)."""
@@ -53,7 +57,7 @@ class Opened:
               return [i.src, i.naturalWidth]; }))""")
 
 
-def open_page(browser, path: Path, folder: Path, viewport=DESKTOP) -> Opened:
+def open_page(browser, path: Path, folder: Path, viewport=DESKTOP, fragment: str = "") -> Opened:
     """Open ``path`` (a file) and record every console error, dialog and request outside
     ``folder``; wait until the page's script has run."""
     page = browser.new_page(viewport=viewport)
@@ -64,6 +68,6 @@ def open_page(browser, path: Path, folder: Path, viewport=DESKTOP) -> Opened:
     page.on("dialog", lambda d: (o.errors.append(f"dialog: {d.message}"), d.dismiss()))
     page.on("request", lambda r: None if r.url.startswith(o.folder) else o.outside.append(r.url))
     page.on("requestfailed", lambda r: o.failed.append(r.url))
-    page.goto(Path(path).resolve().as_uri(), wait_until="load")
+    page.goto(Path(path).resolve().as_uri() + fragment, wait_until="load")
     page.wait_for_function("document.documentElement.dataset.ready === '1'")
     return o
