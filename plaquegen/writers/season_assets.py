@@ -59,7 +59,7 @@ content-visibility:auto;contain-intrinsic-size:auto 58px}
 .r[hidden]{display:none}
 .h{position:sticky;top:54px;z-index:1;background:#eef1f4;font-weight:600;min-height:0;
 content-visibility:visible}
-.h>span:first-child{position:absolute;left:10px}.h .s{background:none;color:inherit;text-align:left;padding:0}
+.h>span:first-child{position:absolute;left:10px}.h>span{font:inherit;color:inherit}.h .s{background:none;color:inherit;text-align:left;padding:0}
 .h button{all:unset;cursor:pointer}.h button[data-sort]::after{content:" \\25B4"}
 .h button[data-sort=descending]::after{content:" \\25BE"}
 .r img,.noimg{position:absolute;left:10px;top:7px;width:140px;height:42px;background:var(--steel);
@@ -91,7 +91,7 @@ header,main{padding:10px 10px}
 .batches .opt{display:none}
 .h{display:none}
 .r{padding-left:158px;contain-intrinsic-size:auto 130px}
-.r .n{width:auto}.r .s{width:auto;margin-left:auto}
+.r>*{order:3}.r>.n{width:auto;order:1}.r>.s{width:auto;margin-left:auto;order:2}.r>.d{order:4}
 .r .v{width:100%}.r .o{flex-basis:100%;white-space:normal}
 .r .c,.r .b,.r .f{width:auto}
 .r .b::before{content:"batch "}
@@ -113,6 +113,7 @@ var q=document.getElementById("q"),fs=document.getElementById("fstate"),
 fb=document.getElementById("fbatch"),shown=document.getElementById("shown");
 var heads=Array.prototype.slice.call(document.querySelectorAll(".h button[data-k]"));
 var chips=Array.prototype.slice.call(document.querySelectorAll(".counts button[data-s]"));
+var so=document.getElementById("sort");
 var fold=function(s){return s.normalize("NFD").replace(/[\u0300-\u036f]/g,"").toLowerCase();};
 var idx=null;
 function index(){
@@ -159,6 +160,7 @@ function sortBy(k,dir){
   // the visual order only (CSS order in the flex column): moving 6,309 nodes costs 3x more
   keyed.forEach(function(e,rank){var v=String(rank);if(e.r.style.order!==v)e.r.style.order=v;});
   sortKey=k;sortDir=dir;
+  if(so)so.value=k?(dir<0?"-":"")+k:"";
   heads.forEach(function(h){
     if(h.dataset.k===k)h.setAttribute("data-sort",dir>0?"ascending":"descending");
     else h.removeAttribute("data-sort");});
@@ -189,6 +191,7 @@ var timer=0;
 if(q)q.addEventListener("input",function(){clearTimeout(timer);timer=setTimeout(apply,rows.length>2000?120:0);});
 if(fs)fs.addEventListener("change",apply);
 if(fb)fb.addEventListener("change",apply);
+if(so)so.addEventListener("change",function(){var v=so.value;sortBy(v.replace(/^-/,""),v.charAt(0)==="-"?-1:1);});
 chips.forEach(function(c){c.addEventListener("click",function(){
   if(fs){fs.value=fs.value===c.dataset.s?"":c.dataset.s;apply();}});});
 heads.forEach(function(h){h.addEventListener("click",function(){

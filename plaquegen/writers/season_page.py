@@ -156,14 +156,19 @@ def _tools(batches: Sequence[BatchSummary], season_page: bool) -> str:
     return ('<div class="tools"><input id="q" type="search" placeholder="VIN, short VIN, name, '
             'number or order" aria-label="search" autocomplete="off">'
             f'<select id="fstate" aria-label="state"><option value="">every state</option>{states}'
-            f'</select>{pick}<span id="shown"></span></div>')
+            f'</select>{pick}<select id="sort" aria-label="sort by">'
+            + "".join(f'<option value="{k}">sort: {t}</option>' for k, t in _SORTS)
+            + '</select><span id="shown"></span></div>')
 
 
 _HEAD_ROW = ('<div class="r h"><span>plaque</span>' + "".join(
     f'<span class={cls}><button type=button data-k="{key}">{label}</button></span>'
     for cls, key, label in (("n", "n", "No."), ("v", "vin", "VIN"), ("o", "name", "owner"),
                             ("c", "country", "ctry"), ("b", "batch", "batch"),
-                            ("s", "state", "state"), ("f", "t", "latest step"))) + "</div>")
+                            ("s", "state", "state"))) + "<span class=f>files</span></div>")
+_SORTS = (("", "batch, then number"), ("n", "number"), ("-n", "number, highest first"),
+          ("vin", "VIN"), ("name", "owner"), ("country", "country"), ("state", "state"),
+          ("-t", "latest step first"))
 
 
 def season_pages(season: Season) -> dict[str | None, str]:
