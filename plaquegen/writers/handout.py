@@ -44,7 +44,8 @@ def surname_key(name: str) -> tuple:
     text = " ".join(name.split())
     if not text:
         return (1, "", "")
-    surname = text.split(",")[0] if "," in text else text.split(" ")[-1]
+    words = [w for w in text.split(" ") if any(c.isalpha() for c in w)] or [text]
+    surname = text.split(",")[0] if "," in text else words[-1]
     return (0, _fold(surname), _fold(text))
 
 
@@ -53,8 +54,18 @@ def _fold(text: str) -> str:
                    if not unicodedata.combining(c)).casefold()
 
 
+def _address(line: HandoutLine) -> list[str]:
+    """The address as printed: at most five lines, the country last."""
+    lines = list(line.address) or ["(no address in the order file)"]
+    if line.country:
+        lines.append(line.country)
+    if len(lines) > 5:
+        lines = lines[:4] + [" ".join(lines[4:])]
+    return lines
+
+
 def _post_height(line: HandoutLine) -> float:
-    return max(_ROW, (min(len(line.address), 5) or 1) * _LINE + 4 * MM)
+    return max(_ROW, len(_address(line)) * _LINE + 3.5 * MM)
 
 
 def _pages(lines: Sequence[HandoutLine], height, room: float) -> list[list[HandoutLine]]:
@@ -70,13 +81,14 @@ def _pages(lines: Sequence[HandoutLine], height, room: float) -> list[list[Hando
     return pages
 
 
-def _head(c: Canvas, title: str, sub: str, columns, y: float) -> float:
+def _head(c: Canvas, title: str, sub: tuple[str, str], columns, y: float) -> float:
     w, h = A4
     c.setFillColorRGB(0, 0, 0)
     draw_text(c, _MARGIN, y, title, LABEL_BOLD, 15, w - 2 * _MARGIN)
     c.setFillColor(GREY_TEXT)
-    draw_text(c, _MARGIN, y - 6 * MM, sub, LABEL, 9, w - 2 * _MARGIN)
-    y -= 13 * MM
+    for k, text in enumerate(sub):
+        draw_text(c, _MARGIN, y - (6 + 4.2 * k) * MM, text, LABEL, 9, w - 2 * _MARGIN)
+    y -= 17 * MM
     c.setFillColorRGB(0, 0, 0)
     x = _MARGIN
     for name, width in columns:
@@ -139,12 +151,7 @@ def _post_page(c: Canvas, rows: Sequence[HandoutLine], top: float) -> None:
         first = y - 5 * MM
         _cells(c, line, _POST, first, (line.name or f"(no name; order {line.order_id})",
                                        line.label, line.vin, "", ""))
-        address = list(line.address[:5]) or ["(no address in the order file)"]
-        if len(line.address) > 5:
-            address[-1] = address[-1] + " …"
-        if line.country:
-            address = address[:4] + [line.country] if len(address) >= 5 else address + [line.country]
-        for k, text in enumerate(address[:5]):
+        for k, text in enumerate(_address(line)):
             draw_text(c, addr_x + 1.5 * MM, first - k * _LINE, text, FONT, 8.5,
                       _POST[3][1] * MM - 3 * MM)
         track_x = addr_x + _POST[3][1] * MM
@@ -162,7 +169,7 @@ def handout_pdf(lines: Sequence[HandoutLine], batch_id: str, event: str, printed
     register_fonts()
     w, h = A4
     top = h - _MARGIN - 4 * MM
-    room = top - 13 * MM - 2 * MM - 16 * MM  # header, then the footer's space
+    room = top - 17 * MM - 2 * MM - 16 * MM  # header, then the footer's space
     desk = sorted(lines, key=lambda x: (surname_key(x.name), x.label, x.vin))
     post = sorted(lines, key=lambda x: (x.country or "~", surname_key(x.name), x.label))
     desk_pages = _pages(desk, lambda _: _ROW, room)
@@ -177,9 +184,9 @@ def handout_pdf(lines: Sequence[HandoutLine], batch_id: str, event: str, printed
     page = 0
     for i, rows in enumerate(desk_pages):
         page += 1
-        y = _head(c, f"Plaque hand-over: {name}", f"Batch {batch_id}: {len(lines)} plaque(s) "
-                  f"released and not yet delivered{already}; by surname; printed {printed}. "
-                  "The owner signs on receipt.", _DESK, top)
+        y = _head(c, f"Plaque hand-over: {name}", (
+            f"Batch {batch_id}: {len(lines)} plaque(s) released and not yet delivered{already}; "
+            f"printed {printed}.", "By surname. The owner signs on receipt."), _DESK, top)
         if not rows:
             draw_text(c, _MARGIN, y - 10 * MM, "No plaque is waiting to be handed over.", LABEL, 11)
         _desk_page(c, rows, y)
@@ -190,9 +197,9 @@ def handout_pdf(lines: Sequence[HandoutLine], batch_id: str, event: str, printed
         c.showPage()
     for i, rows in enumerate(post_pages):
         page += 1
-        y = _head(c, "To post: the plaques not handed over", f"Batch {batch_id}: the same "
-                  f"{len(lines)} plaque(s) by country, with the address columns of the order file; "
-                  "post those without a signature.", _POST, top)
+        y = _head(c, "To post: the plaques not handed over", (
+            f"Batch {batch_id}: the same {len(lines)} plaque(s) by country, with the address "
+            "columns of the order file.", "Post those not signed for at the desk."), _POST, top)
         if not rows:
             draw_text(c, _MARGIN, y - 10 * MM, "Nothing to post.", LABEL, 11)
         _post_page(c, rows, y)
