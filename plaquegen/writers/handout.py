@@ -117,32 +117,32 @@ def _cells(c: Canvas, line: HandoutLine, columns, y: float, first: Sequence[str]
         x += width * MM
 
 
-def _box(c: Canvas, x: float, y: float, w: float, h: float) -> None:
+def _last_box(c: Canvas, columns, base: float, h: float) -> None:
+    """The box to write in (signature, tracking number) in the last column, and the rule under
+    the row."""
+    w, _ = A4
+    x = _MARGIN + sum(wd for _, wd in columns[:-1]) * MM
     c.setLineWidth(0.5)
     c.setStrokeColorRGB(0.55, 0.57, 0.6)
-    c.rect(x, y, w, h)
+    c.rect(x + 1 * MM, base + 1.5 * MM, columns[-1][1] * MM - 2 * MM, h - 3 * MM)
+    c.setLineWidth(0.3)
+    c.setStrokeColorRGB(0.8, 0.81, 0.83)
+    c.line(_MARGIN, base, w - _MARGIN, base)
     c.setStrokeColorRGB(0, 0, 0)
 
 
 def _desk_page(c: Canvas, rows: Sequence[HandoutLine], top: float) -> None:
-    w, _ = A4
     y = top
     for line in rows:
         base = y - _ROW
         _cells(c, line, _DESK, base + _ROW / 2 - 1.3 * MM,
                (line.name or f"(no name; order {line.order_id})", line.label, line.vin,
                 line.country, ""))
-        sig_x = _MARGIN + sum(wd for _, wd in _DESK[:-1]) * MM
-        _box(c, sig_x + 1 * MM, base + 1.5 * MM, _DESK[-1][1] * MM - 2 * MM, _ROW - 3 * MM)
-        c.setLineWidth(0.3)
-        c.setStrokeColorRGB(0.8, 0.81, 0.83)
-        c.line(_MARGIN, base, w - _MARGIN, base)
-        c.setStrokeColorRGB(0, 0, 0)
+        _last_box(c, _DESK, base, _ROW)
         y = base
 
 
 def _post_page(c: Canvas, rows: Sequence[HandoutLine], top: float) -> None:
-    w, _ = A4
     y = top
     addr_x = _MARGIN + sum(wd for _, wd in _POST[:3]) * MM
     for line in rows:
@@ -154,12 +154,7 @@ def _post_page(c: Canvas, rows: Sequence[HandoutLine], top: float) -> None:
         for k, text in enumerate(_address(line)):
             draw_text(c, addr_x + 1.5 * MM, first - k * _LINE, text, FONT, 8.5,
                       _POST[3][1] * MM - 3 * MM)
-        track_x = addr_x + _POST[3][1] * MM
-        _box(c, track_x + 1 * MM, base + 1.5 * MM, _POST[-1][1] * MM - 2 * MM, h - 3 * MM)
-        c.setLineWidth(0.3)
-        c.setStrokeColorRGB(0.8, 0.81, 0.83)
-        c.line(_MARGIN, base, w - _MARGIN, base)
-        c.setStrokeColorRGB(0, 0, 0)
+        _last_box(c, _POST, base, h)
         y = base
 
 
@@ -181,32 +176,29 @@ def handout_pdf(lines: Sequence[HandoutLine], batch_id: str, event: str, printed
     c.setTitle(f"Plaque hand-over: {name} (batch {batch_id})")
     c.setAuthor("plaquegen")
     already = f"; {delivered} already delivered, not listed" if delivered else ""
-    page = 0
-    for i, rows in enumerate(desk_pages):
-        page += 1
-        y = _head(c, f"Plaque hand-over: {name}", (
+    sections = (
+        (desk_pages, _desk_page, _DESK, f"Plaque hand-over: {name}", (
             f"Batch {batch_id}: {len(lines)} plaque(s) released and not yet delivered{already}; "
-            f"printed {printed}.", "By surname. The owner signs on receipt."), _DESK, top)
-        if not rows:
-            draw_text(c, _MARGIN, y - 10 * MM, "No plaque is waiting to be handed over.", LABEL, 11)
-        _desk_page(c, rows, y)
-        if i == len(desk_pages) - 1:
-            draw_text(c, _MARGIN, 17 * MM, "Afterwards record each signature: plaquegen deliver "
-                      f"{batch_id} VIN... --by handover", FONT, 8, w - 2 * _MARGIN)
-        _foot(c, batch_id, page, total)
-        c.showPage()
-    for i, rows in enumerate(post_pages):
-        page += 1
-        y = _head(c, "To post: the plaques not handed over", (
+            f"printed {printed}.", "By surname. The owner signs on receipt."),
+         "No plaque is waiting to be handed over.",
+         f"Afterwards record each signature: plaquegen deliver {batch_id} VIN... --by handover"),
+        (post_pages, _post_page, _POST, "To post: the plaques not handed over", (
             f"Batch {batch_id}: the same {len(lines)} plaque(s) by country, with the address "
-            "columns of the order file.", "Post those not signed for at the desk."), _POST, top)
-        if not rows:
-            draw_text(c, _MARGIN, y - 10 * MM, "Nothing to post.", LABEL, 11)
-        _post_page(c, rows, y)
-        if i == len(post_pages) - 1:
-            draw_text(c, _MARGIN, 17 * MM, "Record each parcel: plaquegen deliver "
-                      f"{batch_id} VIN --by post --tracking NO", FONT, 8, w - 2 * _MARGIN)
-        _foot(c, batch_id, page, total)
-        c.showPage()
+            "columns of the order file.", "Post those not signed for at the desk."),
+         "Nothing to post.",
+         f"Record each parcel: plaquegen deliver {batch_id} VIN --by post --tracking NO"),
+    )
+    page = 0
+    for pages, draw, columns, title, sub, empty, last in sections:
+        for i, rows in enumerate(pages):
+            page += 1
+            y = _head(c, title, sub, columns, top)
+            if not rows:
+                draw_text(c, _MARGIN, y - 10 * MM, empty, LABEL, 11)
+            draw(c, rows, y)
+            if i == len(pages) - 1:
+                draw_text(c, _MARGIN, 17 * MM, last, FONT, 8, w - 2 * _MARGIN)
+            _foot(c, batch_id, page, total)
+            c.showPage()
     c.save()
     return buf.getvalue()
