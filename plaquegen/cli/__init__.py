@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sys
 
-__all__ = ["run", "main", "answers", "batches", "cars", "exits", "group", "options", "season", "setup"]
+__all__ = ["run", "main", "answers", "batches", "cars", "exits", "group", "handover", "options", "season", "setup"]
 
 
 def run() -> None:

@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from .exits import exit_with
+from .handover import refreshes_pages
 from .options import APPROVAL_LEDGER_OPT, BATCH_DIR_ARG, FORMATS_OPT, WORKERS_OPT, cut, formats_option, state_counts, writing
 
 __all__ = ["approvals", "send", "answer", "release", "status"]
@@ -22,6 +23,7 @@ __all__ = ["approvals", "send", "answer", "release", "status"]
 @click.option("--imap-user", help="IMAP login; the password comes from $PLAQUEGEN_IMAP_PASSWORD.")
 @click.option("--ca-file", type=click.Path(dir_okay=False, path_type=Path),
               help="Also trust this CA certificate (a server with its own certificate).")
+@refreshes_pages
 def approvals(batch_dir, inputs, ledger, imap_url, imap_user, ca_file) -> None:
     """Read the owners' answers and record them.
 
@@ -97,6 +99,7 @@ def approvals(batch_dir, inputs, ledger, imap_url, imap_user, ca_file) -> None:
 @click.option("--remind", is_flag=True, help="Remind the owners who have not answered.")
 @click.option("--after", "after_days", type=click.FloatRange(0), default=7.0, show_default=True,
               help="With --remind: days since the proof was sent.")
+@refreshes_pages
 def send(batch_dir, ledger, sender, from_name, reply_to, smtp, smtp_ssl, smtp_user, ca_file, again, remind,
          after_days) -> None:
     """Mail each owner their proof (or a reminder), in their language.
@@ -142,6 +145,7 @@ def send(batch_dir, ledger, sender, from_name, reply_to, smtp, smtp_ssl, smtp_us
 @click.option("--by", required=True, help='How the answer came, e.g. "phone, 14 Sept".')
 @click.option("--name", default="", help="The owner's name as they gave it.")
 @APPROVAL_LEDGER_OPT
+@refreshes_pages
 def answer(batch_dir, vin, decision, changes, by, name, ledger) -> None:
     """Record an answer given by phone, in a reply e-mail or on paper."""
     from ..owners.approvals import APPROVED, CHANGES, record_by_hand
@@ -159,6 +163,7 @@ def answer(batch_dir, vin, decision, changes, by, name, ledger) -> None:
               help="Template for the shop's jig (default: the batch's own kept template).")
 @FORMATS_OPT
 @WORKERS_OPT
+@refreshes_pages
 def release(batch_dir, ledger, template, formats, workers) -> None:
     """Lay out only the approved plaques in BATCH_DIR/released/ for the shop.
 
@@ -185,28 +190,42 @@ def release(batch_dir, ledger, template, formats, workers) -> None:
 @BATCH_DIR_ARG
 @APPROVAL_LEDGER_OPT
 def status(batch_dir, ledger) -> None:
-    """Show where each plaque of BATCH_DIR stands: approved, changes requested or waiting."""
+    """Show where each plaque of BATCH_DIR stands: owner, answer, release, sent, reminded,
+    answered and delivered dates."""
+    from ..record.season_view import load_season
     from ..record.states import batch_status
 
     from ..owners.contacts import Contact, contacts
 
     result = batch_status(batch_dir, ledger)
     mail = contacts(batch_dir, ledger)
-    click.echo(f"{'number':<13} {'VIN':<17}  {'order':<12} {'state':<18} {'released':<8}  "
-               f"{'sent':<10}  {'reminded':<10}  {'by':<18} {'how':<8} {'from':<26} "
-               f"{'owner date':<10}  {'read':<10}  changes")
+    season = load_season(result.folder.parent, ledger or result.folder.parent / "ledger.sqlite",
+                         only=[result.batch_id])
+    rows = {r.vin: r for r in season.rows if r.batch_id == result.batch_id}
+    day = lambda step: step.at[:10] if step else "-"  # noqa: E731
+    click.echo(f"{'number':<13} {'VIN':<17}  {'owner':<18} {'state':<18} {'released':<8}  "
+               f"{'sent':<10}  {'reminded':<10}  {'answered':<30} {'how':<8} {'from':<26}  delivered")
     for s in result.states:
+        row = rows.get(s.vin)
         state = s.state if not s.earlier else f"{s.state} ({s.earlier})"
         c = mail.get(s.vin, Contact())
         how = "by hand" if c.how.startswith("by hand") else c.how
-        click.echo(f"{s.label:<13} {s.vin:<17}  {cut(s.order_id, 12):<12} {state:<18} "
-                   f"{'yes' if s.released else '-':<8}  {c.sent_at[:10] or '-':<10}  "
-                   f"{c.reminded_at[:10] or '-':<10}  {cut(s.name, 18):<18} {how or '-':<8} "
-                   f"{cut(c.address, 26) or '-':<26} "
-                   f"{cut(s.date, 10):<10}  {s.read_at[:10]:<10}  "
-                   f"{cut(s.changes.replace(chr(10), ' / '), 50)}".rstrip())
+        answered = "-"
+        if s.read_at:
+            answered = " ".join(x for x in (s.read_at[:10], f"by {s.name}" if s.name else "") if x)
+        given = row.last("delivered") if row else None
+        delivered = f"{given.at[:10]} {given.what}" if given and row.state == "delivered" else "-"
+        click.echo(f"{s.label:<13} {s.vin:<17}  {cut(row.name if row else '', 18):<18} "
+                   f"{state:<18} {'yes' if s.released else '-':<8}  "
+                   f"{day(row.last('sent') if row else None):<10}  "
+                   f"{day(row.last('reminded') if row else None):<10}  {cut(answered, 30):<30} "
+                   f"{how or '-':<8} {cut(c.address, 26) or '-':<26}  "
+                   f"{cut(delivered, 40)}".rstrip())
+        if s.changes:
+            click.echo(f"{'':<13} changes: {cut(s.changes.replace(chr(10), ' / '), 100)}")
+    delivered = sum(1 for r in rows.values() if r.state == "delivered")
     click.echo(f"\nBatch {result.batch_id}: {state_counts(result.states)}; "
-               f"{sum(s.released for s in result.states)} released.")
+               f"{sum(s.released for s in result.states)} released, {delivered} delivered.")
     if result.stale_release:
         click.echo(f"released/ is out of date ({len(result.stale_release)} plaque(s) there are no "
                    "longer approved): run plaquegen release again.", err=True)

@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from .exits import exit_with
+from .handover import refreshes_pages
 from .options import (writing, LEDGER_OPT, OUT_OPT, REGISTER_OPT, TEMPLATE_OPT, WORKERS_OPT, FORMATS_OPT, cut, echo_notes,
                       formats_option, order_help, orders_options, read_options)
 
@@ -76,6 +77,7 @@ def check(orders, register, template, out, batch_id, ledger, reprint, replace, s
 @WORKERS_OPT
 @FORMATS_OPT
 @orders_options
+@refreshes_pages
 def batch(orders, out, batch_id, register, template, ledger, reprint, replace, no_proofs,
           previews, workers, formats, sheet, columns, encoding) -> None:
     from ..pipeline.batch import BatchOptions, run_batch

@@ -17,6 +17,7 @@ from .cars import number, preview
 from .exits import EXIT_INTERRUPTED
 from .options import settings_defaults
 from .setup import init
+from .handover import deliver, handout, report
 from .season import history, ledger, register
 
 __all__ = ["main"]
@@ -87,5 +88,5 @@ def main(ctx, config) -> None:
 
 
 for _command in (number, check, batch, preview, ledger, history, register, approvals, send, answer,
-                 release, status, init):
+                 release, status, init, deliver, handout, report):
     main.add_command(_command)

@@ -6,6 +6,7 @@ from pathlib import Path
 import click
 
 from .exits import exit_with
+from .handover import refreshes_pages
 from .options import cut, find_vin, load_register_option, writing
 
 __all__ = ["ledger", "history", "register"]
@@ -57,6 +58,22 @@ def ledger(ledger, batch_id, vin, rebuild, restore, yes) -> None:
                 src = f"  from {rec.orders_path}" if rec else ""
                 click.echo(f"{b}  {count} plaques  {first[:10]}..{last[:10]}{src}")
             click.echo(f"{len(rows)} batch(es).")
+            _season_summary(ledger)
+
+
+def _season_summary(ledger: Path) -> None:
+    """Per batch: how many plaques were made, sent, approved, ... (the season page's table)."""
+    from ..core.overview import SUMMARY_COLUMNS
+    from ..record.season_view import load_season
+
+    batches = load_season(ledger.parent, ledger).batches
+    click.echo(f"\nSeason: {'batch':<20}" + "".join(f"{c:>10}" for c in SUMMARY_COLUMNS))
+    for b in batches:
+        click.echo(f"        {cut(b.batch_id, 20):<20}" + "".join(f"{getattr(b, c):>10}"
+                                                             for c in SUMMARY_COLUMNS))
+    if len(batches) > 1:
+        click.echo(f"        {'all':<20}" + "".join(f"{sum(getattr(b, c) for b in batches):>10}"
+                                                  for c in SUMMARY_COLUMNS))
 
 
 def _restore(ledger: Path, source: str | None, yes: bool) -> None:
@@ -112,6 +129,7 @@ def register() -> None:
 @click.option("--ledger", type=click.Path(dir_okay=False, path_type=Path),
               default=Path("output/ledger.sqlite"), show_default=True)
 @click.option("--yes", is_flag=True, help="Adopt it (without: only list what would change).")
+@refreshes_pages
 def register_adopt(register_file, ledger, yes) -> None:
     """Adopt a corrected register: list every issued plaque whose number or total changes."""
     from ..record.ledger import open_ledger

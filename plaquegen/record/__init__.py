@@ -1,4 +1,4 @@
-"""The season's memory: the SQLite ledger (ledger: opening, the write transaction, plaques and each batch's identity; put together from schema: the file format, the schema and its migration; rows: the ledger's records and their checks; history: the append-only event log and answers settled from it; backups: rotating copies, checked before they are rotated in; health: is a file a healthy ledger, its good backups, restoring one; lock: the writers' lock), where a batch came from (identity: BatchInfo, the one batch record of batch.json and the ledger, and RegisterPin), the batch folder's contract (folder), where each plaque stands (states), register identity, the missing-ledger guard and rebuilds (season).
+"""The season's memory: the SQLite ledger (ledger: opening, the write transaction, plaques and each batch's identity; put together from schema: the file format, the schema and its migration; rows: the ledger's records and their checks; history: the append-only event log and answers settled from it; backups: rotating copies, checked before they are rotated in; health: is a file a healthy ledger, its good backups, restoring one; lock: the writers' lock), where a batch came from (identity: BatchInfo, the one batch record of batch.json and the ledger, and RegisterPin), the batch folder's contract (folder), where each plaque stands (states), register identity, the missing-ledger guard and rebuilds (season), every plaque's state and step dates over the season (season_view), the season pages on disk (pages).
 
 Contract: one car = one number; history is append-only; nothing is forgotten silently.
 
@@ -16,4 +16,4 @@ $PLAQUEGEN_LOCK_WAIT) and then gets ``lock.LedgerBusy``: "another plaquegen comm
 started 22:14:05 UTC by pid 123) is writing ledger ...; try again when it has finished."
 """
 
-__all__ = ['backups', 'folder', 'health', 'history', 'identity', 'ledger', 'lock', 'rows', 'schema', 'season', 'states']
+__all__ = ['backups', 'folder', 'health', 'history', 'identity', 'ledger', 'lock', 'pages', 'rows', 'schema', 'season', 'season_view', 'states']

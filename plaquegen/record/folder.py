@@ -28,6 +28,7 @@ from ..core.files import atomic_write_bytes, csv_bytes, read_csv, safe_name, she
 from .identity import BatchInfo
 from .rows import Event
 from ..core.records import Reject, pad_number
+from ..inputs.address import ADDRESS_SEPARATOR, address_lines
 
 __all__ = ["BatchDirError", "ManifestRow", "BatchFolder", "MANIFEST_FIELDS",
            "RELEASE_FIELDS", "REJECT_FIELDS", "manifest_csv", "read_manifest", "rejects_csv",
@@ -40,7 +41,7 @@ ENGRAVE, SHEETS, PROOFS, RELEASED, TEMPLATE_DIR = "engrave", "sheets", "proofs",
 MANIFEST, REJECTS, JOBSHEET, APPROVALS = "manifest.csv", "rejects.csv", "job-sheet.pdf", "approvals.csv"
 INCOMPLETE, BATCH_JSON, HISTORY = "INCOMPLETE.txt", "batch.json", "history.jsonl"
 OWNERS, OUTBOX = "owners.csv", "outbox"
-OWNER_FIELDS = ("vin", "order_id", "name", "email", "country", "language")
+OWNER_FIELDS = ("vin", "order_id", "name", "email", "country", "language", "address")
 
 
 class BatchDirError(PlaquegenError):
@@ -174,10 +175,13 @@ def read_inside(folder: Path, rel: str) -> bytes | None:
 
 
 def owners_csv(numbered) -> bytes:
-    """owners.csv: how to reach each plaque's owner (for ``plaquegen send``)."""
+    """owners.csv: how to reach each plaque's owner (for ``plaquegen send``; the address
+    columns the order file had, one line each, for ``plaquegen handout``)."""
     return csv_bytes(OWNER_FIELDS, [
         (n.vin, sheet_cell(n.order.order_id), sheet_cell(n.order.name), sheet_cell(n.order.email),
-         n.order.country, n.order.language) for n in sorted(numbered, key=lambda n: n.number)])
+         n.order.country, n.order.language,
+         sheet_cell(ADDRESS_SEPARATOR.join(address_lines(n.order.raw))))
+        for n in sorted(numbered, key=lambda n: n.number)])
 
 
 def read_owners(folder: Path) -> dict[str, dict]:

@@ -27,9 +27,10 @@ _VIN = re.compile(r"[A-HJ-NPR-Z0-9]{17}")  # ISO 3779: no I, O, Q
 # What the history holds. issued/remade/withdrawn: a batch run made, changed or dropped the
 # plaque; answer: an owner's answer (decision approved|changes requested); released/unreleased:
 # in or out of released/; sent/reminded: a proof mailed; reprint: made again for a car issued
-# before; renumbered: a corrected register was adopted that changes this plaque's number.
+# before; renumbered: a corrected register was adopted that changes this plaque's number;
+# delivered: the owner has the plaque (source handover|post, detail tracking/note).
 EVENT_KINDS = ("issued", "remade", "withdrawn", "answer", "released", "unreleased", "sent",
-               "reminded", "reprint", "renumbered")
+               "reminded", "reprint", "renumbered", "delivered")
 
 
 class LedgerError(PlaquegenError):
