@@ -36,6 +36,7 @@ from ..proof.strings import letter_paper, proof_language
 from ..core.records import Numbered
 from ..bed.layout import Sheet, laser_run, place_in_pockets, split_loads
 from ..writers.svg import sheet_svg
+from ..writers.guides import guides_file, sheet_guides_pdf, sheet_guides_svg
 from ..writers.svg import plaque_svg
 from ..inputs.template import Template
 
@@ -113,6 +114,8 @@ def make_sheet(ctx: EmitContext, sheet_no: int, chunk: Sequence[Numbered],
     sheet = Sheet(sheet_no, t.bed.width, t.bed.height, place_in_pockets(plaques, t.bed), sheet_file)
     seconds = sheet_estimate(laser_run(sheet), ctx.params).seconds
     atomic_write_bytes(ctx.folder / sheet_file, sheet_svg(sheet, t, ctx.batch_id))
+    for ext, guides in (("svg", sheet_guides_svg), ("pdf", sheet_guides_pdf)):  # never for a laser
+        atomic_write_bytes(ctx.folder / guides_file(sheet_file, ext), guides(sheet, t, ctx.batch_id))
     if "dxf" in ctx.formats:
         atomic_write_bytes(ctx.folder / Path(sheet_file).with_suffix(".dxf"),
                            sheet_dxf(sheet, t, ctx.batch_id))
