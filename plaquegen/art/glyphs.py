@@ -29,6 +29,7 @@ import pathlib
 import unicodedata
 from dataclasses import dataclass
 
+from ..core.files import read_regular_file
 from ..core.errors import PlaquegenError
 from ..geometry.paths import PRECISION, Bounds, Path, PathPen, clean_segs, segs_bounds
 from ..geometry.contours import ContourError, normalize_segs
@@ -237,7 +238,7 @@ class OutlineFont(TextFont):
         self._spec = spec
         self._qcache, self._pcache = {}, {}
         try:
-            data = path.read_bytes()
+            data = read_regular_file(path)
         except OSError as e:
             raise FontError("font %r cannot be read: %s" % (str(path), e.strerror or e)) from None
         try:

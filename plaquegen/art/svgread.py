@@ -49,6 +49,7 @@ import defusedxml
 import defusedxml.ElementTree as DET
 
 from ..core.errors import PlaquegenError
+from ..core.files import read_regular_file
 
 __all__ = ["ArtworkError", "read_svg", "PX_TO_MM",
            "MAX_BYTES", "MAX_ELEMENTS", "MAX_EXPANDED", "MAX_DEPTH", "MAX_COORD", "MAX_NUMBERS"]
@@ -89,8 +90,7 @@ def read_svg(fspath: str, name: str) -> tuple[bytes, float, float]:
 
 def _read(fspath: str, name: str) -> bytes:
     try:
-        with open(fspath, "rb") as fh:
-            data = fh.read(MAX_BYTES + 1)
+        data = read_regular_file(fspath, MAX_BYTES)
     except FileNotFoundError:
         raise ArtworkError(f"{name}: artwork file not found ({fspath}).") from None
     except OSError as e:

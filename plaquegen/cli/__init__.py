@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import sys
 
-__all__ = ["run", "main", "answers", "batches", "cars", "exits", "options", "season"]
+__all__ = ["run", "main", "answers", "batches", "cars", "exits", "group", "options", "season"]
 
 
 def run() -> None:
     """``plaquegen``: the click group, with Ctrl-C during start-up handled too."""
     try:
-        from .main import main as group
+        from .group import main as group
 
         group()
     except KeyboardInterrupt:
@@ -25,7 +25,7 @@ def run() -> None:
 
 def __getattr__(name: str):
     if name == "main":
-        from .main import main
+        from .group import main
 
         return main
     raise AttributeError(f"module 'plaquegen.cli' has no attribute {name!r}")

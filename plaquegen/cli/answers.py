@@ -109,6 +109,9 @@ def send(batch_dir, ledger, sender, from_name, smtp, smtp_ssl, smtp_user, ca_fil
         click.echo(f"written {path}")
     for vin, to, reason in report.failed:
         click.echo(f"FAILED {vin} -> {cut(to, 60)}: {cut(reason, 200)}", err=True)
+    for vin, to, reason in report.uncertain:
+        click.echo(f"UNCERTAIN {vin} -> {cut(to, 60)}: {cut(reason, 200)}; recorded as sent: if the "
+                   f"owner has not got it, send it again with --again {vin}.", err=True)
     for vin, why in report.by_hand:
         click.echo(f"deliver by hand: {vin}: {cut(why, 200)}", err=True)
     if smtp:

@@ -14,14 +14,16 @@ import csv
 import hashlib
 import io
 import itertools
+import errno
 import os
+import stat
 import re
 import tempfile
 import threading
 import unicodedata
 from pathlib import Path
 
-__all__ = ["safe_name", "atomic_write_bytes", "remove_temp_files", "sync_folder", "EarlyWriteback", "sha256_bytes", "csv_bytes", "read_csv", "sheet_cell", "unsheet_cell", "TMP_GLOB"]
+__all__ = ["read_regular_file", "safe_name", "atomic_write_bytes", "remove_temp_files", "sync_folder", "EarlyWriteback", "sha256_bytes", "csv_bytes", "read_csv", "sheet_cell", "unsheet_cell", "TMP_GLOB"]
 
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
@@ -160,8 +162,20 @@ def csv_bytes(header, rows) -> bytes:
     buf = io.StringIO(newline="")
     w = csv.writer(buf, lineterminator="\r\n")
     w.writerow(header)
-    w.writerows(rows)
+    w.writerows([[_fit_cell(c) for c in row] for row in rows])
     return ("\ufeff" + buf.getvalue()).encode("utf-8")
+
+
+EXCEL_CELL_MAX = 32_767  # characters a spreadsheet cell holds; longer ones break the row
+
+
+def _fit_cell(value):
+    """A cell short enough for Excel: a longer text (a 1 MB change request) is cut, saying so;
+    the record (ledger, history.jsonl) keeps the whole text."""
+    if not isinstance(value, str) or len(value) <= EXCEL_CELL_MAX:
+        return value
+    keep = EXCEL_CELL_MAX - 100
+    return value[:keep] + f" \u2026 [cut: {len(value) - keep:,} more characters; the whole text is in the ledger]"
 
 
 def read_csv(path: str | os.PathLike) -> list[dict]:
@@ -183,3 +197,17 @@ def sheet_cell(text: str) -> str:
 def unsheet_cell(text: str) -> str:
     """The value sheet_cell was given (reading back a CSV we wrote)."""
     return text[1:] if text[:1] == "'" and (text[1:2] in _FORMULA_START or text[1:2] == "'") else text
+
+
+def read_regular_file(path: str | os.PathLike, limit: int | None = None) -> bytes:
+    """The bytes of a regular file (at most ``limit`` + 1 of them), never blocking on a pipe or
+    device: a FIFO named as artwork or a template would wait for a writer for good. Raises
+    OSError (strerror "not a regular file (a pipe, socket or device)") for anything else."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise OSError(errno.EINVAL, "not a regular file (a pipe, socket or device)")
+        with os.fdopen(fd, "rb", closefd=False) as fh:
+            return fh.read() if limit is None else fh.read(limit + 1)
+    finally:
+        os.close(fd)

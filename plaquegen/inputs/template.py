@@ -17,6 +17,7 @@ from string import Formatter
 
 from ..core.errors import PlaquegenError
 from ..core.assets import ASSETS
+from ..core.files import read_regular_file
 from ..geometry.paths import Bounds
 from ..geometry.layers import LAYER_ORDER
 from .laser_settings import DEFAULT_LASER, LaserSettings, LaserSettingsError, parse_laser
@@ -147,7 +148,9 @@ def load_template(path: str | os.PathLike | None = None,
         if p.stat().st_size > MAX_TEMPLATE_BYTES:
             raise TemplateError(f"{name} is larger than {MAX_TEMPLATE_BYTES // 1024} KB; "
                                 "a template is a short text file.")
-        raw = tomllib.loads(p.read_text(encoding="utf-8"))
+        if p.is_dir():
+            raise IsADirectoryError
+        raw = tomllib.loads(read_regular_file(p, MAX_TEMPLATE_BYTES).decode("utf-8"))
     except FileNotFoundError:
         raise TemplateError(f"template {p} does not exist.") from None
     except IsADirectoryError:

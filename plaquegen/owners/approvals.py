@@ -122,6 +122,24 @@ def _pdf_date(raw: str) -> str | None:
     return None if dt is None else format_utc(dt)
 
 
+def _clamped(a: Answer, issues: dict[str, Issue], read_at: str) -> Answer:
+    """An answer's time as the ledger orders it: when the owner made it, but never after
+    plaquegen received it (a mail dated 2100 would win over every later answer, the admin's
+    included) nor before its plaque was issued (a date before the proof existed is wrong).
+    A time outside that range is recorded as the time received, with a note."""
+    if not a.owner_at:
+        return a
+    issued = issues[a.vin].issued_at if a.vin in issues else ""
+    if a.owner_at > read_at:
+        why = f"its date {a.owner_at} lies in the future"
+    elif issued and a.owner_at < issued:
+        why = f"its date {a.owner_at} is before the proof was made ({issued})"
+    else:
+        return a
+    note = f"{why}: ordered by when it was received ({read_at})"
+    return replace(a, owner_at=read_at, note=f"{a.note}; {note}" if a.note else note)
+
+
 def _later_than_proof(times: tuple[str | None, str | None]) -> str | None:
     created, modified = times
     return modified if modified and created and modified > created else None
@@ -340,6 +358,7 @@ def record_approvals(folder: str | os.PathLike, inputs: Iterable,
             if a.accepted and (a.vin, a.source_sha256) in known:
                 a = replace(a, outcome=DUPLICATE, note="this very file was read before")
             answers.append(a)
+        answers = [_clamped(a, issues, read_at) if a.accepted else a for a in answers]
         fresh = [a for a in answers if a.accepted]
         conflicts = _conflicts(fresh)
         events = [_answer_event(batch.batch_id, a, issues[a.vin].svg_sha256, read_at, a.file.name)

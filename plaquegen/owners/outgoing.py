@@ -35,7 +35,7 @@ from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 from pathlib import Path
-from typing import Sequence
+from typing import Callable, Sequence
 
 from ..core.clock import parse_utc, utc_now
 from ..core.errors import PlaquegenError
@@ -77,6 +77,7 @@ class SendResult:
     sent_at: str
     ok: bool
     reason: str
+    uncertain: bool = False  # the line dropped after the message was handed over: it may have arrived
 
 
 # ---------------------------------------------------------------------------
@@ -333,7 +334,8 @@ def _scrub(text: str, secret: str | None) -> str:
 def send_messages(messages: Sequence[EmailMessage], *, host: str, port: int | None = None,
                   ssl: bool = False, user: str | None = None, password_env: str = PASSWORD_ENV,
                   timeout: float = 60.0, ca_file: str | os.PathLike | None = None,
-                  local_hostname: str | None = None) -> list[SendResult]:
+                  local_hostname: str | None = None,
+                  on_result: Callable[[SendResult], None] | None = None) -> list[SendResult]:
     """Send ``messages`` over one SMTP connection; one :class:`SendResult` per message.
 
     ``port`` defaults to 465 with ``ssl`` (implicit TLS), else 587. Without
@@ -344,7 +346,9 @@ def send_messages(messages: Sequence[EmailMessage], *, host: str, port: int | No
     message is a failed result with the server's reply, and the next message is
     sent; a lost connection fails the rest. Raises :class:`MailError` (one
     sentence, never the password) when no message can be sent at all
-    (connection, TLS, or login failed).
+    (connection, TLS, or login failed). ``on_result`` is called with each result as soon as
+    the server has answered for that message, before the next one is sent (so the caller
+    records it then, and an interrupt loses nothing that went out).
     """
     if not messages:
         return []
@@ -396,7 +400,7 @@ def send_messages(messages: Sequence[EmailMessage], *, host: str, port: int | No
             raise MailError(_scrub(f"mail server {where} failed: {_oserror(e)}.", password)) from None
         except OSError as e:
             raise MailError(f"the connection to mail server {where} failed: {_oserror(e)}.") from None
-        return _send_all(smtp, messages, password)
+        return _send_all(smtp, messages, password, on_result or (lambda r: None))
     finally:
         try:
             smtp.quit()
@@ -427,17 +431,19 @@ def _login(smtp: smtplib.SMTP, user: str, password: str) -> None:
         raise smtplib.SMTPAuthenticationError(code, resp)
 
 
-def _send_all(smtp: smtplib.SMTP, messages: Sequence[EmailMessage],
-              password: str | None) -> list[SendResult]:
-    results: list[SendResult] = []
+def _send_all(smtp: smtplib.SMTP, messages: Sequence[EmailMessage], password: str | None,
+              on_result: Callable[[SendResult], None]) -> list[SendResult]:
+    results = _Results(on_result)
     lost = ""
     for msg in messages:
         mid = str(msg.get("Message-ID", ""))
         to = ", ".join(a.addr_spec for a in msg["To"].addresses) if msg.get("To") else ""
         vin, batch = str(msg.get(HEADER_VIN, "")), str(msg.get(HEADER_BATCH, ""))
 
-        def result(ok: bool, reason: str) -> SendResult:
-            return SendResult(mid, to, vin, batch, utc_now(), ok, _scrub(reason, password))
+        def result(ok: bool, reason: str, uncertain: bool = False) -> SendResult:
+            return SendResult(mid, to, vin, batch, utc_now(), ok, _scrub(reason, password), uncertain)
+
+        handed_over = False
 
         if lost:
             results.append(result(False, lost))
@@ -454,6 +460,7 @@ def _send_all(smtp: smtplib.SMTP, messages: Sequence[EmailMessage],
                 smtp.rset()
                 results.append(result(False, "recipient refused: " + _reply(code, resp)))
                 continue
+            handed_over = True  # from here on, a lost line leaves the message's fate unknown
             code, resp = smtp.data(message_bytes(msg))
             if code != 250:
                 smtp.rset()
@@ -464,10 +471,31 @@ def _send_all(smtp: smtplib.SMTP, messages: Sequence[EmailMessage],
             results.append(result(False, "message refused: " + _reply(e.smtp_code, e.smtp_error)))
         except (smtplib.SMTPServerDisconnected, OSError) as e:
             lost = f"connection lost: {_oserror(e)}"
-            results.append(result(False, lost))
+            if handed_over:
+                results.append(result(False, f"{lost}, after the message was handed over: it may have "
+                                      "arrived", uncertain=True))
+            else:
+                results.append(result(False, lost))
         except smtplib.SMTPResponseException as e:
             results.append(result(False, _reply(e.smtp_code, e.smtp_error)))
-    return results
+        except KeyboardInterrupt:
+            if handed_over:  # the server may have it: recorded so that a re-run never mails twice
+                results.append(result(False, "interrupted after the message was handed over: it may "
+                                      "have arrived", uncertain=True))
+            raise
+    return list(results)
+
+
+class _Results(list):
+    """The results so far; each one is passed on as soon as it is known."""
+
+    def __init__(self, on_result: Callable[[SendResult], None]):
+        super().__init__()
+        self._on_result = on_result
+
+    def append(self, r: SendResult) -> None:
+        super().append(r)
+        self._on_result(r)
 
 
 def _oserror(e: BaseException) -> str:

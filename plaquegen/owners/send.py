@@ -17,7 +17,7 @@ from typing import Sequence
 from ..record.states import WAITING, open_batch_and_ledger, plaque_states
 from ..record.folder import OUTBOX, ManifestRow, read_inside, read_owners, write_history
 from ..core.clock import parse_utc, utc_now
-from ..core.errors import Outcome, PlaquegenError
+from ..core.errors import Interrupted, Outcome, PlaquegenError
 from ..record.ledger import Event, Ledger
 from .outgoing import MailError, build_message, mail_language, send_messages, write_outbox
 
@@ -32,9 +32,12 @@ class SendReport:
     by_hand: list[tuple[str, str]] = field(default_factory=list)       # (vin, why)
     failed: list[tuple[str, str, str]] = field(default_factory=list)   # (vin, to, server's reason)
     skipped: int = 0                                                   # already sent / answered
+    uncertain: list[tuple[str, str, str]] = field(default_factory=list)  # (vin, to, why): may have arrived
 
     @property
     def outcome(self) -> Outcome:
+        if self.uncertain:
+            return Outcome.ATTENTION
         return Outcome.REFUSED if self.failed or self.by_hand else Outcome.DONE
 
 
@@ -49,9 +52,11 @@ def send_proofs(folder: str | os.PathLike, *, sender: str, ledger: str | os.Path
         issues = {i.vin: i for i in led.issues(batch_id=batch.batch_id)}
         events = led.events(batch_id=batch.batch_id)
     states = {s.vin: s for s in plaque_states(batch, issues, events)}
+    # Sends count per version: a plaque made again (other artwork) is due for its new proof,
+    # and is never reminded about an answer to a proof it was not sent.
     last_sent: dict[str, str] = {}
     for e in events:
-        if e.kind in ("sent", "reminded"):
+        if e.kind in ("sent", "reminded") and e.vin in issues and e.svg_sha256 == issues[e.vin].svg_sha256:
             last_sent[e.vin] = e.at
     wanted = {v.upper() for v in again}
     unknown = sorted(v for v in wanted if batch.row(v) is None and
@@ -100,17 +105,31 @@ def send_proofs(folder: str | os.PathLike, *, sender: str, ledger: str | os.Path
         return SendReport(batch.batch_id, written=written, by_hand=by_hand, skipped=skipped)
 
     host, _, port = smtp.rpartition(":") if ":" in smtp else (smtp, "", "")
-    results = send_messages(messages, host=host or smtp, port=int(port) if port else None,
-                            ssl=ssl, user=user, ca_file=ca_file)
     kind = "reminded" if remind else "sent"
-    ok = [r for r in results if r.ok]
     with Ledger(ledger_path) as led:
-        led.add_events([Event(r.sent_at, r.vin, batch.batch_id, kind,
-                              issues[r.vin].svg_sha256 if r.vin in issues else "",
-                              batch.row(r.vin).number, source=r.to, detail=r.message_id)
-                        for r in ok])
+        recorded: list = []
+
+        def record(r) -> None:
+            """Each message the server accepted (or may have) is recorded at once, before the
+            next is sent: a Ctrl-C, a kill or a dropped line never makes a re-run mail twice."""
+            if r.ok or r.uncertain:
+                detail = r.message_id if r.ok else f"{r.message_id} UNCERTAIN: {r.reason}"
+                led.add_events([Event(r.sent_at, r.vin, batch.batch_id, kind,
+                                      issues[r.vin].svg_sha256 if r.vin in issues else "",
+                                      batch.row(r.vin).number, source=r.to, detail=detail)])
+                recorded.append(r)
+
+        try:
+            results = send_messages(messages, host=host or smtp, port=int(port) if port else None,
+                                    ssl=ssl, user=user, ca_file=ca_file, on_result=record)
+        except KeyboardInterrupt:
+            write_history(batch.folder, led.events(batch_id=batch.batch_id))
+            raise Interrupted(f"sending was interrupted after {len(recorded)} of {len(messages)} "
+                              f"message(s); those are recorded as {kind}, so running the same "
+                              "command again sends only the rest.") from None
         write_history(batch.folder, led.events(batch_id=batch.batch_id))
-    return SendReport(batch.batch_id, sent=[(r.vin, r.to, r.message_id) for r in ok],
+    return SendReport(batch.batch_id, sent=[(r.vin, r.to, r.message_id) for r in results if r.ok],
                       by_hand=by_hand,
-                      failed=[(r.vin, r.to, r.reason) for r in results if not r.ok],
-                      skipped=skipped)
+                      failed=[(r.vin, r.to, r.reason) for r in results if not r.ok and not r.uncertain],
+                      skipped=skipped,
+                      uncertain=[(r.vin, r.to, r.reason) for r in results if r.uncertain])

@@ -123,8 +123,8 @@ def _template_files(t: Template) -> dict[str, Path]:
 
 def _choose_template(opts: BatchOptions, folder: Path) -> tuple[Template, Path]:
     """The template: as given, else the batch's kept copy, else the bundled default."""
-    kept = kept_template(folder) if folder.is_dir() else None
-    if opts.template is None and kept is not None:
+    kept = kept_template(folder) if folder.is_dir() and opts.template is None else None
+    if kept is not None:
         toml, files = kept
         return load_template(toml, files), toml
     template = load_template(opts.template)

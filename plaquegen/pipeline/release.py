@@ -44,9 +44,9 @@ class ReleaseResult:
 
 
 def _release_template(batch: BatchFolder, template):
-    kept = kept_template(batch.folder)
     try:
-        if template is not None or kept is None:
+        kept = kept_template(batch.folder) if template is None else None
+        if kept is None:
             return load_template(template)
         return load_template(*kept)
     except PlaquegenError as e:

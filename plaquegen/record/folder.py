@@ -140,7 +140,16 @@ def plaque_stem(vin: str, number: int, total: int) -> str:
 def batch_name(orders: str | os.PathLike, batch_id: str | None = None) -> str:
     """The batch id: as given, else the order file's name; always a safe folder name."""
     stem = "stdin" if str(orders) == "-" else Path(orders).stem
-    return safe_name(batch_id or stem, fallback="batch")
+    name = safe_name(batch_id or stem, fallback="batch")
+    if name.lower().startswith(_RESERVED_PREFIXES) or name.lower() in _RESERVED_NAMES:
+        raise BatchDirError(f"the batch id {name!r} is the name of the output folder's own files "
+                            "(the ledger, its backups, the season page); give another --batch-id.")
+    return name
+
+
+# What the output folder holds besides batch folders: never a batch id.
+_RESERVED_PREFIXES = ("ledger.sqlite", ".")
+_RESERVED_NAMES = {"index.html", "plaquegen.toml"}
 
 
 def file_sha256(path: Path) -> str:
@@ -294,20 +303,33 @@ def keep_template(folder: Path, toml_path: Path, resolved: dict[str, Path]) -> N
 
 
 def kept_template(folder: Path) -> tuple[Path, dict[str, Path]] | None:
-    """(toml, {reference: kept file}) of a batch's kept template, or None if it has none."""
+    """(toml, {reference: kept file}) of a batch's kept template, or None if it has none.
+
+    A kept template that is there but damaged (files.json unreadable, a file missing or
+    outside the folder) is refused, never taken as "none": the run would silently fall back to
+    the bundled template and make every plaque again with other artwork."""
     target = folder / TEMPLATE_DIR
+    if not target.exists():
+        return None
+
+    def damaged(why: str) -> BatchDirError:
+        return BatchDirError(f"the batch's kept template in {target} is damaged ({why}); restore that "
+                             "folder, or give --template FILE to make the batch with a template on purpose.")
+
     try:
         mapping = json.loads((target / "files.json").read_text("utf-8"))
-    except (OSError, ValueError):
-        return None
+    except (OSError, ValueError) as e:
+        raise damaged(f"files.json cannot be read: {type(e).__name__}") from None
     toml = target / "plaque.toml"
-    if not toml.is_file() or not isinstance(mapping, dict):
-        return None
+    if not toml.is_file():
+        raise damaged("plaque.toml is missing")
+    if not isinstance(mapping, dict):
+        raise damaged("files.json is not a table of files")
     files = {}
     for ref, name in mapping.items():
         p = (target / str(name)).resolve()
         if target.resolve() not in p.parents or not p.is_file():
-            return None
+            raise damaged(f"{str(name)[:60]!r} is missing")
         files[str(ref)] = p
     return toml, files
 

@@ -235,8 +235,9 @@ class Event:
 
     @property
     def when(self) -> str:
-        """The time that orders answers: the owner's own time, else when it was read."""
-        return self.owner_at or self.at
+        """The time that orders answers: the owner's own time, else when it was read; never
+        later than when it was read (a claimed future date cannot outrank later answers)."""
+        return min(self.owner_at or self.at, self.at)
 
 
 @dataclass(frozen=True)
@@ -248,10 +249,15 @@ class Conflict:
     issued_at: str
     number: int
     total: int = 0
+    released_at: str = ""  # released to the shop there, then withdrawn from that batch's orders
 
     @property
     def reason(self) -> str:
         no = pad_number(self.number, self.total) if self.total else str(self.number)
+        if self.released_at:
+            return (f"released to the shop in batch {self.batch_id} on {self.released_at[:10]} "
+                    f"(No. {no}) and withdrawn from it since: its plaque may already be engraved; "
+                    "use --reprint to make it again")
         return (f"already issued in batch {self.batch_id} on {self.issued_at[:10]} "
                 f"(No. {no}); use --reprint to make it again")
 
@@ -400,6 +406,15 @@ class Ledger:
                     "(SELECT 1 FROM issue AS j WHERE j.vin = i.vin AND j.batch_id = ?) "
                     "ORDER BY i.vin, i.issued_at, i.id",
                     (batch_id, batch_id)).fetchall()
+                # A car withdrawn from a batch after its plaque went to the shop keeps its claim:
+                # the withdrawal removed its issue row, not the plaque the shop may have engraved.
+                gone = db.execute(
+                    "SELECT e.vin, e.batch_id, max(e.at), e.number FROM event AS e "
+                    "JOIN temp.wanted AS w ON w.vin = e.vin "
+                    "WHERE e.kind = 'released' AND e.batch_id <> ? "
+                    "AND NOT EXISTS (SELECT 1 FROM issue AS i WHERE i.vin = e.vin AND i.batch_id = e.batch_id) "
+                    "AND NOT EXISTS (SELECT 1 FROM issue AS j WHERE j.vin = e.vin AND j.batch_id = ?) "
+                    "GROUP BY e.vin, e.batch_id ORDER BY e.vin, max(e.at)", (batch_id, batch_id)).fetchall()
                 db.execute("DELETE FROM temp.wanted")
             finally:
                 db.execute("COMMIT")
@@ -409,6 +424,9 @@ class Ledger:
         for vin, batch, issued_at, number, total in rows:  # oldest first: last one wins
             result[vin] = Conflict(vin=vin, batch_id=batch, issued_at=issued_at, number=number,
                                    total=total)
+        for vin, batch, released_at, number in gone:
+            result.setdefault(vin, Conflict(vin=vin, batch_id=batch, issued_at=released_at,
+                                            number=number or 0, released_at=released_at))
         return result
 
     def record(self, issues: Iterable[Issue], replace_batch: str | None = None,
@@ -608,7 +626,8 @@ class Ledger:
                                (vin, batch_id)).fetchone()[0]
         rows = self._db.execute(
             f"SELECT {_EVENT_COLUMNS} FROM event WHERE vin = ? AND batch_id = ? AND kind = 'answer' "
-            "AND svg_sha256 = ? ORDER BY coalesce(owner_at, at), at, id", (vin, batch_id, svg)).fetchall()
+            "AND svg_sha256 = ? ORDER BY min(coalesce(owner_at, at), at), at, id",  # never later than received
+            (vin, batch_id, svg)).fetchall()
         if not rows:
             return
         e = Event(*rows[-1])

@@ -1,6 +1,6 @@
 """Plaque and sheet -> DXF for the shop (EZCAD, Trotec Ruby, LightBurn, CAD), via ezdxf.
 
-The shop's contract (DESIGN.md) in DXF terms:
+The shop's contract (README.md, "The shop's contract") in DXF terms:
 
 * **Version and units**: AutoCAD 2010 (AC1024), ``$INSUNITS`` = 4 (millimetres),
   ``$MEASUREMENT`` = 1 (metric). 1 drawing unit = 1 mm, drawn 1:1 with the SVG.

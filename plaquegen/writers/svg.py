@@ -1,4 +1,4 @@
-"""Plaque -> engraver-ready SVG (the shop's contract in DESIGN.md).
+"""Plaque -> engraver-ready SVG (the shop's contract: README.md, "The shop's contract").
 
 1 user unit = 1 mm; only <path> elements inside Inkscape layer groups, one
 layer per operation, in laser order (engrave, score, cut). A sheet holds laser

@@ -211,3 +211,24 @@ def test_format_character_missing_from_the_font_is_one_sentence(tmp_path):
     tpl = template_variant(tmp_path, lambda t: t.replace(_NUM, 'format = "\U0001F697 {number}"'))
     r = _cli_batch(tmp_path, tpl)
     _assert_refused(r, "no glyph")
+
+
+def test_artwork_or_template_that_is_a_fifo_is_refused_not_waited_on(tmp_path):
+    """`check` used to hang for good on a named pipe given as artwork."""
+    import os
+    import subprocess
+    import sys
+
+    fifo = tmp_path / "art.svg"
+    os.mkfifo(fifo)
+    tpl = template_variant(tmp_path, **{f'"{ROOT.as_posix()}/assets/silhouette.svg"': f'"{fifo.as_posix()}"'})
+    r = subprocess.run([sys.executable, "-m", "plaquegen", "check", str(ROOT / "orders" / "example.csv"),
+                        "--template", str(tpl), "--out", str(tmp_path / "out")],
+                       capture_output=True, text=True, timeout=60, cwd=ROOT)
+    assert r.returncode == 1 and "not a regular file" in r.stderr, r.stderr
+    tfifo = tmp_path / "t.toml"
+    os.mkfifo(tfifo)
+    r = subprocess.run([sys.executable, "-m", "plaquegen", "check", str(ROOT / "orders" / "example.csv"),
+                        "--template", str(tfifo), "--out", str(tmp_path / "out")],
+                       capture_output=True, text=True, timeout=60, cwd=ROOT)
+    assert r.returncode == 1 and "not a regular file" in r.stderr, r.stderr

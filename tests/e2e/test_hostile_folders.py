@@ -115,3 +115,13 @@ def test_ctrl_c_while_the_commands_still_load_is_one_line_and_exit_130(tmp_path)
     for cmd in ([sys.executable, "-m", "plaquegen", "number", "VS94332"],):
         r = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=tmp_path)
         assert r.returncode == 130 and r.stderr == "Interrupted; nothing was recorded.\n", r.stderr
+
+
+def test_a_batch_id_that_names_the_output_folders_own_files_is_refused(tmp_path):
+    from plaquegen.cli import main as cli
+
+    for bid in ("ledger.sqlite.backups", "ledger.sqlite", "index.html"):
+        r = CliRunner().invoke(cli, ["batch", str(ROOT / "orders" / "example.csv"), "--out",
+                                     str(tmp_path / "out"), "--batch-id", bid, "--workers", "1"])
+        assert r.exit_code == 1 and "the output folder's own files" in r.output + (r.stderr or ""), r.output
+    assert not (tmp_path / "out" / "ledger.sqlite.backups").exists()

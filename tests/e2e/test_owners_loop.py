@@ -128,8 +128,11 @@ def test_answers_from_the_mailbox_are_recorded_once_by_mail_date(batch, tmp_path
     monkeypatch.setenv("PLAQUEGEN_IMAP_PASSWORD", "imap-pass")
     with Dovecot(tmp_path / "dovecot", certs, password="imap-pass") as server:
         # the newer mail asks for changes; it arrives first
-        server.append("INBOX", _reply(batch, rows[0], no, now - timedelta(hours=1)))
-        server.append("INBOX", _reply(batch, rows[0], ok, now - timedelta(days=1)))
+        # (dated after the proof was made and before it is read: answers are ordered by their
+        # date only inside that range; the reading happens two days later)
+        server.append("INBOX", _reply(batch, rows[0], no, now + timedelta(hours=2)))
+        server.append("INBOX", _reply(batch, rows[0], ok, now + timedelta(hours=1)))
+        monkeypatch.setenv("PLAQUEGEN_NOW", (now + timedelta(days=2)).strftime("%Y-%m-%dT%H:%M:%SZ"))
         args = ("approvals", batch, "--imap", f"{server.url}/INBOX", "--imap-user", server.user,
                 "--ca-file", certs.ca)
         code, text = run(*args)
@@ -139,7 +142,7 @@ def test_answers_from_the_mailbox_are_recorded_once_by_mail_date(batch, tmp_path
         assert state["state"] == CHANGES  # newest by the mail's Date, not by arrival
         answers = _events(batch, "answer")
         assert sorted(e.owner_at for e in answers) == sorted(
-            (now - d).strftime("%Y-%m-%dT%H:%M:%SZ") for d in (timedelta(hours=1), timedelta(days=1)))
+            (now + d).strftime("%Y-%m-%dT%H:%M:%SZ") for d in (timedelta(hours=1), timedelta(hours=2)))
         code, text = run(*args)  # processed messages are not read again
         assert code == 0 and "No new answers" in text
         assert len(_events(batch, "answer")) == 2

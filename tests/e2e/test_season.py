@@ -11,7 +11,7 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from conftest import ROOT, read_csv as _csv, write_orders as _orders
+from conftest import ROOT, read_csv as _csv, template_variant, write_orders as _orders
 from plaquegen.cli import main
 from plaquegen.record.ledger import Ledger
 from test_approvals import APPROVED, fill
@@ -276,3 +276,46 @@ def test_ctrl_c_marks_the_folder_incomplete(tmp_path, register):
     assert "run the same command again" in err and "Traceback" not in err
     assert (out / "o" / "INCOMPLETE.txt").is_file() and not (out / "o" / "manifest.csv").exists()
     assert _issues(out) == []
+
+
+def test_a_damaged_kept_template_is_refused_not_replaced_by_the_bundled_one(tmp_path, register):
+    """A broken <batch>/template/files.json and a re-run without --template used to re-make
+    every plaque with the default artwork, cancel approvals and remove released/, exit 0."""
+    out = tmp_path / "out"
+    art = (ROOT / "assets" / "silhouette.svg").read_text("utf-8").replace("<path", '<path transform="translate(2 0)"', 1)
+    tpl = template_variant(tmp_path, art=art)
+    orders = _orders(tmp_path / "o.csv", [register.by_number(n) for n in (5, 6)])
+    code, text = run("batch", orders, "--out", out, "--workers", "1", "--template", tpl)
+    assert code == 0, text
+    folder = out / "o"
+    before = {p.name: p.read_bytes() for p in (folder / "engrave").iterdir()}
+    (folder / "template" / "files.json").write_text("{broken", "utf-8")
+    for args in (("batch", orders, "--out", out, "--workers", "1"), ("release", folder)):
+        code, text = run(*args)
+        assert code == 1, text
+        assert "kept template" in text and "is damaged (files.json cannot be read" in text, text
+    assert {p.name: p.read_bytes() for p in (folder / "engrave").iterdir()} == before
+    code, text = run("batch", orders, "--out", out, "--workers", "1", "--template", tpl)
+    assert code == 0 and "unchanged" in text, text  # the same template on purpose: the same plaques
+
+
+def test_a_released_car_withdrawn_from_its_orders_is_not_issued_again_silently(tmp_path, register):
+    """Its line left the order file (withdrawn) after its plaque went to the shop; another order
+    file that lists it used to issue it again without --reprint: two plaques for one car."""
+    out = tmp_path / "out"
+    cars = [register.by_number(n) for n in (7, 8)]
+    a = _orders(tmp_path / "a.csv", cars)
+    assert run("batch", a, "--out", out, "--workers", "1")[0] == 0
+    assert run("answer", out / "a", cars[0].vin, "approve", "--by", "phone")[0] == 0
+    assert run("release", out / "a")[0] == 0
+    _orders(tmp_path / "a.csv", cars[1:])  # the line of car 7 is removed
+    code, text = run("batch", a, "--out", out, "--workers", "1")
+    assert code in (0, 4) and "withdrawn" in text, text
+    b = _orders(tmp_path / "b.csv", cars[:1], prefix="B-")
+    code, text = run("batch", b, "--out", out, "--workers", "1")
+    assert code == 3, text
+    rejects = _csv(out / "b" / "rejects.csv")
+    assert len(rejects) == 1 and "released to the shop in batch a" in rejects[0]["reason"]
+    assert "use --reprint" in rejects[0]["reason"]
+    code, text = run("batch", b, "--out", out, "--workers", "1", "--reprint")
+    assert code == 0, text

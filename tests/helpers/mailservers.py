@@ -100,11 +100,15 @@ class Received:
 
 @dataclass
 class SmtpHandler:
-    """Accepts everything except the addresses in ``refuse`` (550 at RCPT)."""
+    """Accepts everything except the addresses in ``refuse`` (550 at RCPT). ``delay``: seconds
+    before each DATA reply (a slow server); ``drop_after``: after storing that many messages,
+    drop the line instead of answering the last one (its sender cannot know it arrived)."""
 
     refuse: set[str] = field(default_factory=set)
     received: list[Received] = field(default_factory=list)
     rcpt_seen: list[str] = field(default_factory=list)
+    delay: float = 0.0
+    drop_after: int | None = None
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         self.rcpt_seen.append(address)
@@ -121,6 +125,13 @@ class SmtpHandler:
                                       session.ssl is not None or
                                       server.transport.get_extra_info("sslcontext") is not None,
                                       login))
+        if self.drop_after is not None and len(self.received) >= self.drop_after:
+            server.transport.abort()
+            return "421 dropped"
+        if self.delay:
+            import asyncio
+
+            await asyncio.sleep(self.delay)
         return "250 2.0.0 Ok: queued as TEST%d" % len(self.received)
 
 

@@ -163,7 +163,7 @@ def test_changes_requested_are_recorded_and_not_released(made, tmp_path):
     assert len(_layer_paths(folder / "released/sheets/sheet-01.svg", "cut")) == 1
 
 
-def test_newest_answer_wins_by_the_owners_time_not_by_file_name(made, tmp_path):
+def test_newest_answer_wins_by_the_owners_time_not_by_file_name(made, tmp_path, monkeypatch):
     import os
 
     folder, rows = made
@@ -171,8 +171,16 @@ def test_newest_answer_wins_by_the_owners_time_not_by_file_name(made, tmp_path):
     # the owner approved first, then changed their mind: "Nachweis.pdf" sorts last but is older
     fill(_proof(folder, rows[0]), tmp_path / "in" / "Nachweis.pdf", approve=True, name="Owner")
     fill(_proof(folder, rows[0]), tmp_path / "in" / "Nachweis (2).pdf", changes="smaller please")
-    os.utime(tmp_path / "in" / "Nachweis.pdf", (1_760_000_000, 1_760_000_000))
-    os.utime(tmp_path / "in" / "Nachweis (2).pdf", (1_760_090_000, 1_760_090_000))
+    import time
+    from plaquegen.core.clock import format_utc
+    from datetime import datetime, timezone
+
+    # dated after the proof was made and before it is read (two days later): inside that range
+    # the owner's time orders the answers
+    t0 = time.time()
+    os.utime(tmp_path / "in" / "Nachweis.pdf", (t0 + 1000, t0 + 1000))
+    os.utime(tmp_path / "in" / "Nachweis (2).pdf", (t0 + 90000, t0 + 90000))
+    monkeypatch.setenv("PLAQUEGEN_NOW", format_utc(datetime.fromtimestamp(t0 + 2 * 86400, timezone.utc)))
     result = record_approvals(folder, [tmp_path / "in"])
     assert _approvals(folder)[vin]["state"] == CHANGES
     assert _approvals(folder)[vin]["source"] == "Nachweis (2).pdf"
@@ -190,6 +198,7 @@ def test_newest_answer_wins_by_the_owners_time_not_by_file_name(made, tmp_path):
     assert table[rows[2]["vin"]]["state"] == APPROVED and table[rows[2]["vin"]]["date"] == "1.10.2025"
     # a newer answer still counts; every answer stays in the history
     fill(_proof(folder, rows[0]), tmp_path / "newest" / "ok.pdf", approve=True, name="Owner, again")
+    os.utime(tmp_path / "newest" / "ok.pdf", (t0 + 100000, t0 + 100000))
     record_approvals(folder, [tmp_path / "newest"])
     assert _approvals(folder)[vin]["state"] == APPROVED
     with Ledger(folder.parent / "ledger.sqlite") as led:
@@ -490,3 +499,64 @@ def test_an_order_id_starting_with_an_apostrophe_keeps_its_genuine_proof(tmp_pat
     r = CliRunner().invoke(main, ["ledger", "--rebuild", str(out)])
     assert r.exit_code == 0, r.output
     assert _ledger_state(folder) == before
+
+
+def _dated(pdf: Path, when: str) -> Path:
+    """The filled proof with its /ModDate set to ``when`` (PDF date D:YYYYMMDDHHmmSSZ)."""
+    writer = PdfWriter(clone_from=PdfReader(pdf))
+    meta = dict(PdfReader(pdf).metadata)
+    meta["/ModDate"] = when
+    writer.add_metadata(meta)
+    with open(pdf, "wb") as fh:
+        writer.write(fh)
+    return pdf
+
+
+def test_an_answer_dated_in_the_future_does_not_win_forever(made, tmp_path):
+    """An approval whose PDF says 2100 used to outrank every later answer: a later 'changes'
+    by phone left it approved and release shipped it. It is now ordered by when it came in."""
+    folder, rows = made
+    vin = rows[0]["vin"]
+    _dated(fill(_proof(folder, rows[0]), tmp_path / "in" / "a.pdf", approve=True, name="A"),
+           "D:21000101000000Z")
+    r = CliRunner().invoke(main, ["approvals", str(folder), str(tmp_path / "in")])
+    assert r.exit_code == 0, r.output
+    assert "lies in the future: ordered by when it was received" in r.output
+    r = CliRunner().invoke(main, ["answer", str(folder), vin, "changes", "do NOT engrave", "--by", "phone"])
+    assert r.exit_code == 0 and "changes requested" in r.output, r.output
+    assert _approvals(folder)[vin]["state"] == CHANGES
+    r = CliRunner().invoke(main, ["release", str(folder)])
+    assert r.exit_code == 1 and "Nothing released" in r.output + (r.stderr or "")
+    assert not (folder / "released").exists()
+
+
+def test_an_answer_dated_before_its_proof_existed_is_taken_as_received(made, tmp_path):
+    """A reply mail dated 1999 (a wrong clock) is ordered by when it came in, with a note."""
+    from email.message import EmailMessage
+
+    folder, rows = made
+    pdf = fill(_proof(folder, rows[1]), tmp_path / "b.pdf", approve=True, name="B")
+    msg = EmailMessage()
+    msg["From"], msg["To"], msg["Subject"] = "b@example.org", "plaques@example.org", "Re: proof"
+    msg["Date"] = "Fri, 01 Jan 1999 10:00:00 +0000"
+    msg.set_content("ok")
+    msg.add_attachment(pdf.read_bytes(), maintype="application", subtype="pdf", filename="b.pdf")
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "reply.eml").write_bytes(msg.as_bytes())
+    r = CliRunner().invoke(main, ["approvals", str(folder), str(tmp_path / "in")])
+    assert r.exit_code == 0 and "is before the proof was made" in r.output, r.output
+    with Ledger(folder.parent / "ledger.sqlite") as led:
+        (e,) = [e for e in led.events(batch_id=folder.name) if e.kind == "answer"]
+    assert e.owner_at == e.at  # recorded as received
+
+
+def test_a_megabyte_of_change_text_fits_a_spreadsheet_cell_and_stays_whole_in_the_ledger(made, tmp_path):
+    folder, rows = made
+    text = "bitte größer " * 80_000  # ~1 MB
+    r = CliRunner().invoke(main, ["answer", str(folder), rows[0]["vin"], "changes", text, "--by", "mail"])
+    assert r.exit_code == 0, r.output
+    cell = _approvals(folder)[rows[0]["vin"]]["changes"]
+    assert len(cell) <= 32_767 and cell.endswith("the whole text is in the ledger]")
+    with Ledger(folder.parent / "ledger.sqlite") as led:
+        (e,) = [e for e in led.events(vin=rows[0]["vin"]) if e.kind == "answer"]
+    assert len(e.changes) == len(text.strip())
