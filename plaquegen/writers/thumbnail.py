@@ -10,7 +10,9 @@ layer's guides in T1 orange. Same geometry, same bytes.
 from __future__ import annotations
 
 import base64
-import io
+import struct
+import sys
+import zlib
 from typing import Iterable, Sequence
 
 from ..geometry.paths import Path
@@ -18,6 +20,7 @@ from ..geometry.paths import Path
 __all__ = ["thumbnail_png", "thumbnail_source", "SIZE"]
 
 SIZE = 256
+_LITTLE = sys.byteorder == "little"
 
 
 def _rgb(hex_color: str) -> tuple[float, float, float]:
@@ -64,9 +67,30 @@ def thumbnail_png(width: float, height: float,
                 ctx.fill()
             else:
                 ctx.stroke()
-    buf = io.BytesIO()
-    surface.write_to_png(buf)
-    return buf.getvalue()
+    surface.flush()
+    return _png_rgba(bytes(surface.get_data()), surface.get_stride())
+
+
+def _png_rgba(data: bytes, stride: int) -> bytes:
+    """cairo's native-endian ARGB32 (opaque here, so not premultiplied in effect) as an 8-bit
+    RGBA PNG, colour type 6 like LightBurn's (cairo's own writer drops the alpha channel of an
+    opaque picture)."""
+    rows = []
+    for y in range(SIZE):
+        src = data[y * stride:y * stride + SIZE * 4]
+        px = bytearray(SIZE * 4)
+        if _LITTLE:  # B, G, R, A in memory
+            px[0::4], px[1::4], px[2::4], px[3::4] = src[2::4], src[1::4], src[0::4], src[3::4]
+        else:  # A, R, G, B
+            px[0::4], px[1::4], px[2::4], px[3::4] = src[1::4], src[2::4], src[3::4], src[0::4]
+        rows.append(b"\x00" + bytes(px))  # filter type 0 (none) on every row
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+
+    ihdr = struct.pack(">IIBBBBB", SIZE, SIZE, 8, 6, 0, 0, 0)
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr)
+            + chunk(b"IDAT", zlib.compress(b"".join(rows), 9)) + chunk(b"IEND", b""))
 
 
 def thumbnail_source(width: float, height: float, layers) -> str:

@@ -4,7 +4,7 @@ MeerK40t 0.9.9100 is a real consumer written by others. Each run gets an empty
 temporary HOME, or its operation list leaks from ~/.config/MeerK40t into the next
 run. What it is known to ignore is checked structurally in our own file instead,
 and each test says so:
-  * lbrn2: it drops ``doOutput`` and colours (so T1 becomes an ordinary operation),
+  * lbrn2: it drops the layer type and colours (so T1 becomes an ordinary operation),
     leaves Scan shapes unfilled and reads LightBurn's y-up coordinates as its own
     y-down ones without flipping (a LightBurn file shows upside down in it);
   * DXF: it re-centres drawings on its bed and ignores the layer plot flag
@@ -95,12 +95,13 @@ def test_sheet_lbrn2_guides_only_on_the_tool_layer(tmp_path, sheet, template):
     assert ops[("op raster", "engrave (fill)")] == n["engrave"]
     assert ops[("op cut", "score (line)")] == n["score"]
     assert ops[("op cut", "cut (outline)")] == n["cut"]
-    # MeerK40t ignores doOutput, so the T1 layer becomes an operation of its own holding
-    # every guide path and nothing else; in our file that layer is a Tool with output off.
+    # MeerK40t ignores the layer type, so the T1 layer becomes an operation of its own holding
+    # every guide path and nothing else; in our file that layer is LightBurn's Tool layer,
+    # which LightBurn never outputs.
     guides = [k for k in ops if k[1].startswith("T1")]
     assert len(guides) == 1
     assert ops[guides[0]] == len(tree["elems"]) - sum(n.values())
-    assert f'<index Value="{TOOL_INDEX}"/>' in data.decode() and '<doOutput Value="0"/>' in data.decode()
+    assert f'<CutSetting type="Tool">\n        <index Value="{TOOL_INDEX}"/>' in data.decode()
     groups = [e for e in tree["elems"]]
     assert len(bounds) == len(groups)
     # Everything on the bed (in MeerK40t's unflipped reading too).
