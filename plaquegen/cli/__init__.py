@@ -20,7 +20,24 @@ def run() -> None:
         group()
     except KeyboardInterrupt:
         sys.stderr.write("Interrupted; nothing was recorded.\n")
-        sys.exit(130)
+        _exit_now(130)
+    except SystemExit as e:
+        if e.code == 130:  # an interrupt already reported: end before anything else can run
+            _exit_now(130)
+        raise
+
+
+def _exit_now(status: int) -> None:
+    """Flush and end at once: a Ctrl-C that was reported must not be re-raised by Python's
+    shutdown (which then kills the process with SIGINT, exit -2, and may print a traceback)."""
+    import os
+
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):
+            pass
+    os._exit(status)
 
 
 def __getattr__(name: str):

@@ -3,6 +3,7 @@ sentence and exit 1, Ctrl-C exit 130. Imports of the library happen inside the c
 each command pays only for what it uses."""
 from __future__ import annotations
 
+import signal
 import sys
 
 import click
@@ -22,7 +23,8 @@ class _Group(click.Group):
     """Every PlaquegenError becomes its one sentence and exit 1; Ctrl-C says what was left."""
 
     def invoke(self, ctx):
-
+        if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
+            signal.signal(signal.SIGINT, _note_sigint)
         try:
             return super().invoke(ctx)
         except Interrupted as e:
@@ -33,6 +35,35 @@ class _Group(click.Group):
         except KeyboardInterrupt:
             click.echo("Interrupted; nothing was recorded.", err=True)
             sys.exit(EXIT_INTERRUPTED)
+        except ImportError as e:
+            # A Ctrl-C while a command loads a compiled library (numpy, shapely) comes back as
+            # an ImportError from that library: still an interrupt, never a traceback.
+            if _caused_by_interrupt(e) or _SIGINT_SEEN:
+                click.echo("Interrupted; nothing was recorded.", err=True)
+                sys.exit(EXIT_INTERRUPTED)
+            raise click.ClickException(f"a package plaquegen needs cannot be loaded ({e}); "
+                                       "reinstall plaquegen.") from None
+
+
+_SIGINT_SEEN = False
+
+
+def _note_sigint(signum, frame):
+    """Python's own Ctrl-C handler, remembering that it ran (a library may swallow the
+    KeyboardInterrupt it raises and report an ImportError instead)."""
+    global _SIGINT_SEEN
+    _SIGINT_SEEN = True
+    raise KeyboardInterrupt
+
+
+def _caused_by_interrupt(exc: BaseException) -> bool:
+    seen = 0
+    while exc is not None and seen < 20:
+        if isinstance(exc, KeyboardInterrupt):
+            return True
+        exc = exc.__cause__ or exc.__context__
+        seen += 1
+    return False
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})

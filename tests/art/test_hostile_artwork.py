@@ -155,7 +155,7 @@ HOSTILE_TEMPLATES = {
     "font-not-a-font": (lambda t: t.replace(f'font = "{ROOT / "assets"}/fonts/DejaVuSansCondensed-Bold.ttf"',
                                             f'font = "{ROOT / "assets" / "plaque.toml"}"'), "not a .ttf"),
     "artwork-device": (lambda t: t.replace(f'"{ROOT / "assets" / "silhouette.svg"}"', '"/dev/zero"'),
-                       "larger than 5 MB"),
+                       "not a regular file"),
     "artwork-missing": (lambda t: t.replace(f'"{ROOT / "assets" / "silhouette.svg"}"', '"nope.svg"'),
                         "not found"),
 }
