@@ -36,12 +36,13 @@ from ..proof.strings import letter_paper, proof_language
 from ..core.records import Numbered
 from ..bed.layout import Sheet, laser_run, place_in_pockets, split_loads
 from ..writers.svg import sheet_svg
+from ..writers.lbrn import machine_of
 from ..writers.guides import guides_file, sheet_guides_pdf, sheet_guides_svg
 from ..writers.svg import plaque_svg
 from ..inputs.template import Template
 
 __all__ = ["EmitContext", "Emission", "Job", "jobs_for", "run_jobs", "make_sheet", "emit",
-           "jobsheet_head", "jobsheet_info", "finish", "layer_table", "fewer_collections",
+           "jobsheet_head", "jobsheet_info", "shop_howto", "finish", "layer_table", "fewer_collections",
            "FEWER_COLLECTIONS"]
 
 Job = tuple[int, Sequence[Numbered], str]  # (sheet number, cars in build order, sheet file)
@@ -238,7 +239,20 @@ def jobsheet_head(template: Template, title: str, created: str, rejects: int, or
     return JobSheetInfo(batch_id=title, created=created, plate_w=template.width,
                         plate_h=template.height, material=template.material,
                         layers=tuple(layer_table(template)), plaques=(), sheets=(),
-                        rejects=rejects, orders_read=orders_read, notes=notes, formats=formats)
+                        rejects=rejects, orders_read=orders_read, notes=notes, formats=formats,
+                        howto=shop_howto(template))
+
+
+def shop_howto(template: Template) -> tuple[tuple[str, str], ...]:
+    """The job sheet's lines on the machine (workspace, per-field layout) and the shop
+    program's import notes (plaquegen.inputs.machine.SHOP_PROFILES)."""
+    machine = machine_of(template)
+    rows = [("machine", f"{machine.describe()}: set the laser program's workspace so.")]
+    if machine.note:
+        rows.append(("per field", machine.note))
+    shop = template.shop
+    rows += [(shop.program, f"{what}: {text}") for what, text in shop.notes]
+    return tuple(rows)
 
 
 @dataclass(frozen=True)

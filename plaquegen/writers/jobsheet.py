@@ -248,8 +248,7 @@ def _how_to_run(c: Canvas, info: JobSheetInfo, left: float, right: float, y: flo
     draw_text(c, left, y, "Run order: engrave first, then score, then cut. Guides are in no laser file: "
               "sheet-NN-guides.pdf/.svg (print at 100 %, lay under the jig).", FONT_BOLD, 10, right - left)
     y -= 16
-    for fmt in info.formats:
-        label, text = FORMAT_HOWTO[fmt]
+    for label, text in [FORMAT_HOWTO[fmt] for fmt in info.formats] + list(info.howto):
         draw_text(c, left, y, label, FONT_BOLD, 9.5, 38 * MM)
         draw_text(c, left + 40 * MM, y, text, FONT, 9.5, right - left - 40 * MM)
         y -= 13

@@ -4,8 +4,9 @@
 layer per operation, in laser order (engrave, score, cut). A sheet holds laser
 geometry only: its guides (pockets, slot labels, frame) are in the separate
 ``sheet-NN-guides.svg``/``.pdf`` (writers/guides.py), because laser programs map
-colours by nearness and ignore ``display:none`` (issue 26). A plaque file keeps a
-pre-cut blank's outline on its hidden, locked guide layer. Coordinates are
+colours by nearness and ignore ``display:none`` (issue 26). A plaque file likewise
+holds no guide: a pre-cut blank's outline is drawn in the sheet's guide files only.
+Coordinates are
 absolute and rounded to 0.001 mm; no transforms, text, images or references.
 The writer only writes: it never composes.
 
@@ -19,7 +20,7 @@ from __future__ import annotations
 from typing import Iterable
 from xml.sax.saxutils import escape
 
-from ..geometry.layers import LAYERS
+from ..geometry.layers import LAYERS, spec
 from ..geometry.paths import Path, Plaque
 from ..geometry.hatch import hatch_paths
 from ..inputs.template import Template
@@ -236,11 +237,11 @@ def hatched(path: Path, template: Template) -> Path:
 
 
 def plaque_svg(plaque: Plaque, template: Template) -> bytes:
-    """One plaque as engraver-ready SVG bytes (deterministic)."""
+    """One plaque as engraver-ready SVG bytes (deterministic): its laser layers only."""
     return svg_document(plaque.width, plaque.height, plaque.title,
                         (layer_open(layer.name, template,
                                     paths_xml(layer.name, layer.paths, template=template))
-                         for layer in plaque.layers))
+                         for layer in plaque.layers if spec(layer.name).output))
 
 
 def sheet_svg(sheet: Sheet, template: Template, batch_id: str) -> bytes:

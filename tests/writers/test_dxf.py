@@ -177,3 +177,23 @@ def test_precut_blank_outline_is_not_in_the_laser_file(composer, template):
     doc = _read(plaque_dxf(p, t))
     assert p.layer("guide") and len(p.layer("guide").paths) == 1  # the blank's outline exists
     assert {e.dxf.layer for e in doc.modelspace()} == {ENG, SCO}  # but only laser geometry is written
+
+
+def test_precut_blank_outline_is_in_no_plaque_laser_file(composer, template):
+    """outline = "guide": the blank's outline is composed (the sheet guides draw it) but no
+    plaque file a laser reads holds it: not the SVG (not even hidden), not the DXF or lbrn2."""
+    import defusedxml.ElementTree as DET
+
+    from plaquegen.art.compose import Composer
+    from plaquegen.writers.lbrn import TOOL_INDEX, plaque_lbrn2
+    from plaquegen.writers.svg import plaque_svg
+
+    t = dataclasses.replace(template, outline="guide")
+    p = Composer.prepare(t).compose("WBSUR91050VS94332", 462, 6309)
+    assert p.layer("guide") and len(p.layer("guide").paths) == 1
+    svg = plaque_svg(p, t)
+    ids = [g.get("id") for g in DET.fromstring(svg) if g.tag.endswith("}g")]
+    assert ids == ["layer-engrave", "layer-score"] and b"display:none" not in svg
+    root = DET.fromstring(plaque_lbrn2(p, t, t.laser))
+    assert {s.get("CutIndex") for s in root.iter("Shape") if s.get("Type") == "Path"} == {"0", "1"}
+    assert str(TOOL_INDEX) not in {c.find("index").get("Value") for c in root.findall("CutSetting")}
