@@ -22,14 +22,17 @@ class LayerSpec:
     output: bool   # does the laser run it
     label: str     # the Inkscape layer label
     purpose: str   # one line for the job sheet
-    aci: int       # the DXF layer's colour index
+    aci: int       # the DXF colour index of its entities (never 7: white in the DXF table)
+    dxf_layer: str  # the DXF layer name: says the operation
 
 
 LAYERS: tuple[LayerSpec, ...] = (
-    LayerSpec("engrave", "fill", True, "1 engrave (fill)", "the black areas (silhouette, number)", 7),
-    LayerSpec("score", "line", True, "2 score (line)", "signature", 5),
-    LayerSpec("cut", "line", True, "3 cut (outline)", "the plate outline, last", 1),
-    LayerSpec("guide", "guide", False, "guide (do not output)", "pockets, slot labels, outlines", 30),
+    LayerSpec("engrave", "fill", True, "1 engrave (fill)", "the black areas (silhouette, number)", 250,
+              "1-ENGRAVE-FILL"),
+    LayerSpec("score", "line", True, "2 score (line)", "signature", 5, "2-SCORE-LINE"),
+    LayerSpec("cut", "line", True, "3 cut (outline)", "the plate outline, last", 1, "3-CUT-LINE"),
+    LayerSpec("guide", "guide", False, "guide (do not output)", "pockets, slot labels, outlines", 30,
+              "GUIDE-NOT-FOR-LASER"),
 )
 LAYER_ORDER: tuple[str, ...] = tuple(l.name for l in LAYERS)
 LASER_LAYERS: tuple[str, ...] = tuple(l.name for l in LAYERS if l.output)

@@ -21,6 +21,7 @@ from ..core.files import read_regular_file
 from ..geometry.paths import Bounds
 from ..geometry.layers import LAYER_ORDER
 from .laser_settings import DEFAULT_LASER, LaserSettings, LaserSettingsError, parse_laser
+from .machine import SHOP_PROFILES, Machine, MachineError, ShopProfile, parse_machine, take_sections
 
 __all__ = ["TemplateError", "Template", "Placement", "ArtworkSpec", "NumberSpec", "Bed",
            "load_template", "parse_formats", "DEFAULT_TEMPLATE", "FORMATS"]
@@ -97,6 +98,8 @@ class Template:
     formats: tuple[str, ...] = ("svg",)  # [output] formats: what a batch writes besides proofs
     engrave_output: str = "fill"  # [output] engrave: "fill" (filled areas) or "hatch" (lines)
     cross_hatch: bool = False     # [output] cross_hatch: a second hatch pass at 90 degrees
+    machine: Machine | None = None  # [machine] (plaquegen.inputs.machine); None: a gantry, the bed
+    shop: ShopProfile = SHOP_PROFILES["generic"]  # [shop] program: formats, colours, import notes
 
     def format_number(self, number: int, total: int) -> str:
         return self.number.format.format(number=number, total=total)
@@ -169,6 +172,7 @@ def _build(raw: dict, name: str, base: Path, files: dict[str, Path]) -> Template
         return TemplateError(f"{name}: {msg}")
 
     laser_settings = _laser_section(raw, name)  # hook: [laser] is validated by plaquegen.laser
+    shop, machine_raw = _shop_sections(raw, name)  # hook: [shop], [machine] (plaquegen.inputs.machine)
     sec = _sections(raw, fail)
     plate = sec["plate"]
     width, height, radius, outline = _plate(fail, plate)
@@ -188,11 +192,12 @@ def _build(raw: dict, name: str, base: Path, files: dict[str, Path]) -> Template
     hairline = _length(fail, "strokes.hairline", sec["strokes"]["hairline"])
     if hairline > 1.0:
         raise fail(f"strokes.hairline {hairline} mm is not a hairline (use at most 1 mm).")
-    bed = _bed(fail, sec["bed"], width, height)
+    bed, machine = _machine_section(machine_raw, _bed(fail, sec["bed"], width, height), width,
+                                    height, name)
     return Template(source=name, width=width, height=height, corner_radius=radius, outline=outline,
                     material=plate["material"], silhouette=artwork("silhouette"),
                     signature=artwork("signature"), number=number, colors=colors,
-                    hairline=hairline, bed=bed, laser=laser_settings,
+                    hairline=hairline, bed=bed, laser=laser_settings, machine=machine, shop=shop,
                     formats=parse_formats(sec["output"]["formats"], f"{name}: output.formats"),
                     engrave_output=_choice(fail, "output.engrave", sec["output"]["engrave"],
                                            ("fill", "hatch")),
@@ -323,6 +328,23 @@ def parse_formats(value, what: str = "--formats") -> tuple[str, ...]:
             raise TemplateError(f"{what}: unknown format {str(item)[:20]!r} (known: {', '.join(FORMATS)}).")
         chosen.add(f)
     return tuple(f for f in FORMATS if f in chosen or f == "svg")
+
+
+def _shop_sections(raw: dict, name: str) -> tuple[ShopProfile, dict | None]:
+    """Take [shop] and [machine] out of the raw table (the profile fills in formats, colours)."""
+    try:
+        return take_sections(raw, name)
+    except MachineError as e:
+        raise TemplateError(str(e)) from None
+
+
+def _machine_section(table: dict | None, bed: Bed, width: float, height: float,
+                     name: str) -> tuple[Bed, Machine]:
+    """[machine] against the bed: the bed sheets are laid out on (a galvo's: per field)."""
+    try:
+        return parse_machine(table, bed, width, height, name)
+    except MachineError as e:
+        raise TemplateError(str(e)) from None
 
 
 def _laser_section(raw: dict, name: str) -> LaserSettings:

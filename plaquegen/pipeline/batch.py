@@ -323,10 +323,10 @@ def _remove_stale(folder: Path, rows: list[ManifestRow], sheet_files: list[str],
     list, fewer formats): the folder holds exactly what the manifest describes."""
     plaques = {Path(r.svg).stem for r in rows}
     proofs = {Path(r.proof).stem for r in rows if r.proof}
-    sheets = {Path(f).stem for f in sheet_files}
+    sheets = {Path(f).stem + tail for f in sheet_files for tail in ("", "-guides")}
     wanted = {
         "engrave": (plaques, {".svg"} | ({".dxf"} if "dxf" in formats else set())),
-        "sheets": (sheets, {".svg"} | {f".{x}" for x in formats if x != "svg"}),
+        "sheets": (sheets, {".svg", ".pdf"} | {f".{x}" for x in formats if x != "svg"}),
         "proofs": (proofs, {".pdf"}),
         "preview": (plaques if previews else set(), {".png"}),
     }

@@ -36,11 +36,13 @@ from ..proof.strings import letter_paper, proof_language
 from ..core.records import Numbered
 from ..bed.layout import Sheet, laser_run, place_in_pockets, split_loads
 from ..writers.svg import sheet_svg
+from ..writers.lbrn import machine_of
+from ..writers.guides import guides_file, sheet_guides_pdf, sheet_guides_svg
 from ..writers.svg import plaque_svg
 from ..inputs.template import Template
 
 __all__ = ["EmitContext", "Emission", "Job", "jobs_for", "run_jobs", "make_sheet", "emit",
-           "jobsheet_head", "jobsheet_info", "finish", "layer_table", "fewer_collections",
+           "jobsheet_head", "jobsheet_info", "shop_howto", "finish", "layer_table", "fewer_collections",
            "FEWER_COLLECTIONS"]
 
 Job = tuple[int, Sequence[Numbered], str]  # (sheet number, cars in build order, sheet file)
@@ -113,6 +115,8 @@ def make_sheet(ctx: EmitContext, sheet_no: int, chunk: Sequence[Numbered],
     sheet = Sheet(sheet_no, t.bed.width, t.bed.height, place_in_pockets(plaques, t.bed), sheet_file)
     seconds = sheet_estimate(laser_run(sheet), ctx.params).seconds
     atomic_write_bytes(ctx.folder / sheet_file, sheet_svg(sheet, t, ctx.batch_id))
+    for ext, guides in (("svg", sheet_guides_svg), ("pdf", sheet_guides_pdf)):  # never for a laser
+        atomic_write_bytes(ctx.folder / guides_file(sheet_file, ext), guides(sheet, t, ctx.batch_id))
     if "dxf" in ctx.formats:
         atomic_write_bytes(ctx.folder / Path(sheet_file).with_suffix(".dxf"),
                            sheet_dxf(sheet, t, ctx.batch_id))
@@ -235,7 +239,20 @@ def jobsheet_head(template: Template, title: str, created: str, rejects: int, or
     return JobSheetInfo(batch_id=title, created=created, plate_w=template.width,
                         plate_h=template.height, material=template.material,
                         layers=tuple(layer_table(template)), plaques=(), sheets=(),
-                        rejects=rejects, orders_read=orders_read, notes=notes, formats=formats)
+                        rejects=rejects, orders_read=orders_read, notes=notes, formats=formats,
+                        howto=shop_howto(template))
+
+
+def shop_howto(template: Template) -> tuple[tuple[str, str], ...]:
+    """The job sheet's lines on the machine (workspace, per-field layout) and the shop
+    program's import notes (plaquegen.inputs.machine.SHOP_PROFILES)."""
+    machine = machine_of(template)
+    rows = [("machine", f"{machine.describe()}: set the laser program's workspace so.")]
+    if machine.note:
+        rows.append(("per field", machine.note))
+    shop = template.shop
+    rows += [(shop.program, f"{what}: {text}") for what, text in shop.notes]
+    return tuple(rows)
 
 
 @dataclass(frozen=True)

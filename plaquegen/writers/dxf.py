@@ -11,19 +11,26 @@ The shop's contract (README.md, "The shop's contract") in DXF terms:
   reads the same way round as the SVG, with the plate's (or bed's) bottom-left
   corner at DXF (0, 0) and its top-right corner at (W, H). ``$EXTMIN``/``$EXTMAX``
   and ``$LIMMIN``/``$LIMMAX`` give exactly that box.
-* **Layers**, named like the SVG layers' ids: ``engrave`` (ACI 7, shown
-  black/white, true colour from the template), ``score`` (ACI 5 blue), ``cut``
-  (ACI 1 red), ``guide`` (ACI 30 orange, LightBurn's T1 colour #F36926) with
-  **plotting off**: pocket outlines and slot labels never output where the
-  program honours the plot flag.
-* **Filled areas** (engrave): every filled shape (an outer contour and the holes
-  inside it, found by containment: an even nesting depth within one path is an
-  outer contour, an odd depth a hole; once contours are fill-rule proof this is
-  what both fill rules give) is written twice: its contours as closed
-  LWPOLYLINEs (what EZCAD-style software hatches) and one SOLID HATCH whose
-  boundary paths are the same contours, outer first (hatch style "normal": odd
-  parity, holes stay open).
-* **Hairlines** (score, cut, guide) are LWPOLYLINEs, closed where the path is.
+* **Laser geometry only** (issue 26): no guides, pocket outlines, slot labels
+  or frame in any DXF (laser programs ignore the "no plot" flag: MeerK40t gives
+  such a layer an enabled operation). The guides are in
+  ``sheet-NN-guides.svg``/``.pdf`` (writers/guides.py); a pre-cut blank's
+  outline (``plate.outline = "guide"``) is left out.
+* **Layers** name the operation: ``1-ENGRAVE-FILL``, ``2-SCORE-LINE``,
+  ``3-CUT-LINE`` (:data:`DXF_LAYER_NAMES`, from the one layer table).
+* **Colours are explicit on every entity**, never BYLAYER and never ACI 7
+  (white in the DXF colour table; Trotec Ruby ignores white lines): engrave
+  ACI 250 (dark grey #333333, nearest LightBurn palette entry C00 black) with
+  the template's engrave colour as true colour (group 420, #000000 by
+  default), score ACI 5 (blue) and cut ACI 1 (red) with their true colours.
+  The layer carries the same colour.
+* **Filled areas** (engrave): every contour exactly once, as a closed
+  LWPOLYLINE (no HATCH: LightBurn fills "the area between two outlines", so a
+  contour written twice cancels its own fill; EzCad2 hatches only objects that
+  do not intersect). The laser program fills them with even-odd nesting: an
+  outer contour and the holes inside it, found by containment
+  (:func:`filled_shapes`), written outer first.
+* **Hairlines** (score, cut) are LWPOLYLINEs, closed where the path is.
 * **Curves** are flattened to polylines with a chord error of at most
   :data:`FLATTEN_TOL` mm (0.005 mm, a sixth of a fiber laser's ~0.03 mm spot),
   using Wang's bound on the segment count, so every importer gets the same
@@ -49,17 +56,18 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Iterable, Iterator, Sequence
 
-from ..geometry.layers import GUIDE_COLOR, LAYERS
+from ..geometry.layers import LAYERS
 from ..geometry.paths import Path, Plaque, split_subpaths
-from ..bed.layout import label_digits, laser_run, sheet_guides, slot_group_label
+from ..bed.layout import label_digits, laser_run, slot_group_label
 from ..inputs.template import Template
 
 __all__ = ["plaque_dxf", "sheet_dxf", "flatten", "filled_shapes", "FilledShape",
-           "ascii_name", "FLATTEN_TOL", "DXF_LAYERS"]
+           "ascii_name", "FLATTEN_TOL", "DXF_LAYERS", "DXF_LAYER_NAMES"]
 
 FLATTEN_TOL = 0.005  # mm: largest distance between a curve and its polyline
-# DXF layer name -> AutoCAD Colour Index: distinct, and what LightBurn/EZCAD map by colour.
-DXF_LAYERS = {l.name: l.aci for l in LAYERS}  # from the one layer table
+# Laser layer -> AutoCAD Colour Index of its entities: distinct, none white (ACI 7).
+DXF_LAYERS = {l.name: l.aci for l in LAYERS if l.output}  # from the one layer table
+DXF_LAYER_NAMES = {l.name: l.dxf_layer for l in LAYERS if l.output}
 _ROUND = 4  # decimals of a mm written (0.1 um)
 
 Pt = tuple[float, float]
@@ -218,20 +226,18 @@ def _new_doc(width: float, height: float, template: Template, title: str):
     msp = doc.modelspace()  # ezdxf copies the layout's extents into the header on write
     msp.dxf.extmin, msp.dxf.extmax = (0.0, 0.0, 0.0), (float(width), float(height), 0.0)
     msp.dxf.limmin, msp.dxf.limmax = (0.0, 0.0), (float(width), float(height))
-    colors = dict(template.colors, guide=GUIDE_COLOR)
     for name, aci in DXF_LAYERS.items():
-        layer = doc.layers.add(name, color=aci, plot=(name != "guide"))
-        layer.rgb = _rgb(colors[name])
+        layer = doc.layers.add(DXF_LAYER_NAMES[name], color=aci)
+        layer.rgb = _rgb(template.colors[name])
         layer.description = _LAYER_DESCRIPTIONS[name]
     doc.ezdxf_metadata()["plaquegen"] = ascii_name(title)
     return doc
 
 
 _LAYER_DESCRIPTIONS = {
-    "engrave": "1 engrave (fill): SOLID HATCH and closed contours",
+    "engrave": "1 engrave (fill): closed contours, fill with even-odd nesting",
     "score": "2 score (line)",
     "cut": "3 cut (outline)",
-    "guide": "guide (do not output): plot off",
 }
 
 
@@ -243,39 +249,40 @@ def _rgb(hex_color: str) -> tuple[int, int, int]:
 class _Emitter:
     """Adds one layer's paths to model space with the y flip y' = height - y."""
 
-    def __init__(self, doc, height: float) -> None:
+    def __init__(self, doc, height: float, template: Template) -> None:
         self.doc = doc
         self.msp = doc.modelspace()
         self.height = height
+        self.attribs = {name: {"layer": DXF_LAYER_NAMES[name], "color": aci,
+                               "true_color": _true(template.colors[name])}
+                        for name, aci in DXF_LAYERS.items()}
 
     def _pts(self, pts: Iterable[Pt], dx: float, dy: float) -> list[Pt]:
         h = self.height
         return [(round(x + dx, _ROUND) + 0.0, round(h - (y + dy), _ROUND) + 0.0) for x, y in pts]
 
     def paths(self, name: str, paths: Iterable[Path], dx: float = 0.0, dy: float = 0.0) -> list:
-        """Entities for ``paths`` on layer ``name``, translated by (dx, dy) model mm."""
-        made = []
-        attribs = {"layer": name}
+        """Entities for ``paths`` of laser layer ``name``, translated by (dx, dy) model mm;
+        nothing for a layer that is not laser geometry."""
+        made: list = []
+        attribs = self.attribs.get(name)
+        if attribs is None:
+            return made
+        add = self.msp.add_lwpolyline
         for p in paths:
             if name == "engrave":
                 for shape in filled_shapes(p):
-                    rings = [shape.outer, *shape.holes]
-                    for ring in rings:
-                        made.append(self.msp.add_lwpolyline(self._pts(ring, dx, dy), close=True,
-                                                            dxfattribs=attribs))
-                    hatch = self.msp.add_hatch(color=256, dxfattribs=attribs)
-                    hatch.dxf.hatch_style = 0  # normal: odd parity, holes stay open
-                    # Polyline boundary paths: every reader tried loads them (MeerK40t 0.9.9100
-                    # aborts the whole file on LINE edge paths, but reads polyline paths).
-                    for k, ring in enumerate(rings):
-                        hatch.paths.add_polyline_path(self._pts(ring, dx, dy), is_closed=True,
-                                                      flags=3 if k == 0 else 2)  # external|polyline
-                    made.append(hatch)
+                    for ring in (shape.outer, *shape.holes):
+                        made.append(add(self._pts(ring, dx, dy), close=True, dxfattribs=attribs))
             else:
                 for pts, closed in flatten(p.segs):
-                    made.append(self.msp.add_lwpolyline(self._pts(pts, dx, dy), close=closed,
-                                                        dxfattribs=attribs))
+                    made.append(add(self._pts(pts, dx, dy), close=closed, dxfattribs=attribs))
         return made
+
+
+def _true(hex_color: str) -> int:
+    r, g, b = _rgb(hex_color)
+    return (r << 16) | (g << 8) | b
 
 
 def _to_bytes(doc) -> bytes:
@@ -288,7 +295,7 @@ def _to_bytes(doc) -> bytes:
 def plaque_dxf(plaque: Plaque, template: Template) -> bytes:
     """One plaque as DXF bytes: plate bottom-left at (0, 0), mm, y up (see module doc)."""
     doc = _new_doc(plaque.width, plaque.height, template, plaque.title)
-    em = _Emitter(doc, plaque.height)
+    em = _Emitter(doc, plaque.height, template)
     for layer in plaque.layers:
         em.paths(layer.name, layer.paths)
     return _to_bytes(doc)
@@ -303,13 +310,11 @@ def sheet_dxf(sheet, template: Template, batch_id: str) -> bytes:
     """
     title = f"Batch {batch_id}, sheet {sheet.number}: {len(sheet.slots)} plaques"
     doc = _new_doc(sheet.bed_w, sheet.bed_h, template, title)
-    em = _Emitter(doc, sheet.bed_h)
+    em = _Emitter(doc, sheet.bed_h, template)
     members: dict[int, list] = {s.index: [] for s in sheet.slots}
     for name, run in laser_run(sheet).layers:  # the same laser order as the SVG sheet
         for slot, paths in run:
             members[slot.index] += em.paths(name, paths, slot.x, slot.y)
-    for g in sheet_guides(sheet, template):
-        members[g.slot.index] += em.paths("guide", g.bed_paths())
     digits = label_digits(template)
     for slot in sheet.slots:
         if slot.plaque is None or not members[slot.index]:

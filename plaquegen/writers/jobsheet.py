@@ -43,6 +43,7 @@ def jobsheet_page_count(n_plaques: int, n_sheets: int) -> int:
 FOLDERS = (
     ("engrave/", "one engraver-ready SVG per plaque, 1 unit = 1 mm, named <number>_<vin>.svg"),
     ("sheets/", "plaques laid out on the bed (sheet-NN.svg), one file per bed load; maps below"),
+    ("sheets/*-guides.*", "NOT for the laser: pockets, slot labels, frame; print the PDF at 100 % for the jig"),
     ("proofs/", "one PDF proof per owner (for the register, not for the laser)"),
     ("manifest.csv", "one row per plaque: order id, VIN, number, files, sha256 of each file"),
     ("rejects.csv", "order lines that were refused, with line number and reason"),
@@ -56,10 +57,10 @@ def _duration(seconds: float) -> str:
 
 # What the operator does on import, per file format; where the guides are (never output).
 FORMAT_HOWTO = {
-    "svg": ("sheets/*.svg", "Import 1:1 in mm (1 unit = 1 mm). One layer per operation by exact colour; "
-                            "guides are in the hidden layer 'guide' (LightBurn tool colour T1): leave it off."),
-    "dxf": ("sheets/*.dxf", "Import in millimetres, 1:1. Layer engrave = SOLID HATCH areas (fill), score "
-                            "and cut = lines; layer guide has plotting off: never output it."),
+    "svg": ("sheets/sheet-NN.svg", "Import 1:1 in mm (1 unit = 1 mm). One layer per operation by exact "
+                                   "colour; laser geometry only (guides: sheet-NN-guides.svg/.pdf)."),
+    "dxf": ("sheets/sheet-NN.dxf", "Import in millimetres, 1:1. 1-ENGRAVE-FILL = closed outlines to fill, "
+                                   "2-SCORE-LINE and 3-CUT-LINE = lines; no guides in it."),
     "lbrn2": ("sheets/*.lbrn2", "LightBurn: File > Open (not Import). Settings come "
                                 "from the template; guides are on tool layer T1 (never output)."),
 }
@@ -244,11 +245,10 @@ def _how_to_run(c: Canvas, info: JobSheetInfo, left: float, right: float, y: flo
         draw_text(c, mx, y, meaning, FONT, 10, right - mx)
         y -= 16
     y -= 2
-    draw_text(c, left, y, "Run order: engrave first, then score, then cut. Guide layer: do not output "
-              "(slot labels and plate outlines for orientation only).", FONT_BOLD, 10, right - left)
+    draw_text(c, left, y, "Run order: engrave first, then score, then cut. Guides are in no laser file: "
+              "sheet-NN-guides.pdf/.svg (print at 100 %, lay under the jig).", FONT_BOLD, 10, right - left)
     y -= 16
-    for fmt in info.formats:
-        label, text = FORMAT_HOWTO[fmt]
+    for label, text in [FORMAT_HOWTO[fmt] for fmt in info.formats] + list(info.howto):
         draw_text(c, left, y, label, FONT_BOLD, 9.5, 38 * MM)
         draw_text(c, left + 40 * MM, y, text, FONT, 9.5, right - left - 40 * MM)
         y -= 13

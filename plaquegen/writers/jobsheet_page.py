@@ -47,6 +47,7 @@ class JobSheetInfo:
     notes: tuple[str, ...] = ()
     formats: tuple[str, ...] = ("svg",)
     machine_s: float = 0.0  # estimated machine time of all sheets (estimate.py), s
+    howto: tuple[tuple[str, str], ...] = ()  # (what, what to do): machine, shop program's notes
 
 
 class CanvasOps:

@@ -1,8 +1,12 @@
 """Plaque -> engraver-ready SVG (the shop's contract: README.md, "The shop's contract").
 
 1 user unit = 1 mm; only <path> elements inside Inkscape layer groups, one
-layer per operation, in laser order (engrave, score, cut), then the guide
-layer which is locked and labelled not to be output. Coordinates are
+layer per operation, in laser order (engrave, score, cut). A sheet holds laser
+geometry only: its guides (pockets, slot labels, frame) are in the separate
+``sheet-NN-guides.svg``/``.pdf`` (writers/guides.py), because laser programs map
+colours by nearness and ignore ``display:none`` (issue 26). A plaque file likewise
+holds no guide: a pre-cut blank's outline is drawn in the sheet's guide files only.
+Coordinates are
 absolute and rounded to 0.001 mm; no transforms, text, images or references.
 The writer only writes: it never composes.
 
@@ -16,13 +20,13 @@ from __future__ import annotations
 from typing import Iterable
 from xml.sax.saxutils import escape
 
-from ..geometry.layers import LAYERS
+from ..geometry.layers import LAYERS, spec
 from ..geometry.paths import Path, Plaque
 from ..geometry.hatch import hatch_paths
 from ..inputs.template import Template
-from ..bed.layout import Sheet, label_digits, laser_run, sheet_guides, slot_group_id, slot_group_label
+from ..bed.layout import Sheet, label_digits, laser_run, slot_group_id, slot_group_label
 
-__all__ = ["sheet_svg", "guide_layer", "num", "path_data", "layer_style", "escape_attr", "escape_text", "element",
+__all__ = ["sheet_svg", "num", "path_data", "layer_style", "escape_attr", "escape_text", "element",
            "svg_document", "layer_attrs", "layer_open", "paths_xml", "plaque_svg", "INKSCAPE_NS", "SODIPODI_NS",
            "LAYER_LABELS"]
 
@@ -233,15 +237,16 @@ def hatched(path: Path, template: Template) -> Path:
 
 
 def plaque_svg(plaque: Plaque, template: Template) -> bytes:
-    """One plaque as engraver-ready SVG bytes (deterministic)."""
+    """One plaque as engraver-ready SVG bytes (deterministic): its laser layers only."""
     return svg_document(plaque.width, plaque.height, plaque.title,
                         (layer_open(layer.name, template,
                                     paths_xml(layer.name, layer.paths, template=template))
-                         for layer in plaque.layers))
+                         for layer in plaque.layers if spec(layer.name).output))
 
 
 def sheet_svg(sheet: Sheet, template: Template, batch_id: str) -> bytes:
-    """A bed-sized SVG with every plaque of the sheet at its pocket, 1:1 in mm, in laser order."""
+    """A bed-sized SVG with every plaque of the sheet at its pocket, 1:1 in mm, in laser order;
+    laser layers only (the guides: writers/guides.py)."""
     title = f"Batch {batch_id}, sheet {sheet.number}: {len(sheet.slots)} plaques"
     digits = label_digits(template)
     body = []
@@ -252,12 +257,4 @@ def sheet_svg(sheet: Sheet, template: Template, batch_id: str) -> bytes:
                     paths_xml(name, paths, slot.x, slot.y, template))
             for slot, paths in run)
         body.append(layer_open(name, template, groups))
-    body.append(guide_layer(sheet, template))
     return svg_document(sheet.bed_w, sheet.bed_h, title, body)
-
-
-def guide_layer(sheet: Sheet, template: Template) -> str:
-    """The SVG guide layer: pocket outlines, each plaque's own guide paths and slot labels."""
-    return layer_open("guide", template, "".join(
-        paths_xml("guide", g.outlines, g.slot.x, g.slot.y) + paths_xml("guide", g.label)
-        for g in sheet_guides(sheet, template)))

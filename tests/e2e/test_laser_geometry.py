@@ -88,7 +88,7 @@ def test_every_engrave_file_and_sheet_fills_the_same_under_both_rules(example_ba
     assert len(files) == example_batch.plaques
     for f in files:
         assert _iou(_engrave_only(f.read_bytes()), 10) >= 0.999, f.name
-    for s in sorted((example_batch.folder / "sheets").glob("*.svg")):
+    for s in sorted((example_batch.folder / "sheets").glob("sheet-??.svg")):
         assert _iou(_engrave_only(s.read_bytes()), 4) >= 0.999, s.name
 
 
@@ -203,7 +203,7 @@ def test_one_group_per_plaque_per_layer_named_after_slot_and_car(example_batch):
     import csv
 
     rows = list(csv.DictReader(io.StringIO((example_batch.folder / "manifest.csv").read_text("utf-8-sig"))))
-    sheet = sorted((example_batch.folder / "sheets").glob("*.svg"))[0]
+    sheet = sorted((example_batch.folder / "sheets").glob("sheet-??.svg"))[0]
     root = ET.parse(sheet).getroot()
     layers = {g.get("id"): g for g in root if g.tag == f"{SVG}g"}
     for name in ("engrave", "score", "cut"):
@@ -217,13 +217,12 @@ def test_one_group_per_plaque_per_layer_named_after_slot_and_car(example_batch):
             m = re.fullmatch(r"slot (\d{2}) \u00b7 (\d{4} / \d+) \u00b7 ([A-Z0-9]{17})", g.get(f"{INK}label"))
             assert m, g.get(f"{INK}label")
             assert any(r["vin"] == m.group(3) and r["label"] == m.group(2) for r in rows)
-    # the guide layer's slot labels stay as they are: paths, no groups
-    assert all(el.tag == f"{SVG}path" for el in layers["layer-guide"])
+    assert "layer-guide" not in layers  # guides are in sheet-NN-guides.svg, not in a laser file
 
 
 @pytest.mark.skipif(not INKSCAPE, reason="inkscape not installed")
 def test_inkscape_lists_one_group_per_plaque_per_layer(example_batch):
-    sheet = sorted((example_batch.folder / "sheets").glob("*.svg"))[0]
+    sheet = sorted((example_batch.folder / "sheets").glob("sheet-??.svg"))[0]
     r = subprocess.run([INKSCAPE, "--query-all", str(sheet)], capture_output=True, text=True, timeout=180)
     assert r.returncode == 0, r.stderr
     ids = [line.split(",")[0] for line in r.stdout.splitlines()]
@@ -245,14 +244,11 @@ def _vpype_penup(svg: Path, *cmd: str) -> float:
 def test_sheet_travel_no_longer_than_vpype_two_opt(example_batch, tmp_path):
     import xml.etree.ElementTree as E
 
-    sheet = sorted((example_batch.folder / "sheets").glob("*.svg"))[0]
+    sheet = sorted((example_batch.folder / "sheets").glob("sheet-??.svg"))[0]
     E.register_namespace("", "http://www.w3.org/2000/svg")
     E.register_namespace("inkscape", "http://www.inkscape.org/namespaces/inkscape")
     E.register_namespace("sodipodi", "http://sodipodi.sourceforge.net/DTD/sodipodi-0.dtd")
-    tree = E.ElementTree(E.fromstring(sheet.read_bytes()))
-    for g in list(tree.getroot()):
-        if g.get("id") == "layer-guide":
-            tree.getroot().remove(g)
+    tree = E.ElementTree(E.fromstring(sheet.read_bytes()))  # laser layers only (no guides)
     f = tmp_path / "laser.svg"
     tree.write(f)
     ours = _vpype_penup(f)

@@ -118,7 +118,7 @@ def test_approved_proof_is_recorded_and_released(made, tmp_path):
     rel = release(folder)
     assert [s.vin for s in rel.released] == [vin] and rel.sheets == 1 and not rel.refused
     out = folder / "released"
-    sheets = sorted((out / "sheets").glob("*.svg"))
+    sheets = sorted((out / "sheets").glob("sheet-??.svg"))
     assert [s.name for s in sheets] == ["sheet-01.svg"]
     assert len(_layer_paths(sheets[0], "cut")) == 1  # one plate outline == one approved plaque
     engrave_file = folder / rows[1]["svg"]

@@ -72,7 +72,7 @@ def test_contents():
     assert "Engraving job 2025-09-a" in first
     for s in ("Orders read", "43", "Plaques", "40", "rejects.csv", "80 × 24 mm",
               "stainless steel 1.4301, 0.8 mm", "engrave first, then score, then cut",
-              "Guide layer: do not output", "#0000FF", "engrave/", "sheets/", "proofs/",
+              "Guides are in no laser file", "sheet-NN-guides.pdf", "#0000FF", "engrave/", "sheets/", "proofs/",
               "manifest.csv", "3 duplicates"):
         assert s in first, s
     # sheet pages: each pocket labelled with slot index, number and short VIN

@@ -61,12 +61,16 @@ def test_cut_settings_from_the_laser_settings_in_run_order(sheet_root, laser):
     eng, score, cut, tool = cs[0], cs[1], cs[2], cs[TOOL_INDEX]
     assert eng["type"] == "Scan" and score["type"] == "Cut" and cut["type"] == "Cut"
     assert float(eng["speed"]) == 800 and float(eng["interval"]) == 0.025 and eng["bidir"] == "0"
-    assert float(eng["frequency"]) == 40000 and float(eng["overscan"]) == 1.0
+    assert float(eng["frequency"]) == 40000
+    # The default machine is a gantry: LightBurn's overscan switch on, its own amount.
+    assert eng["overscan"] == "1" and float(eng["overscanPercent"]) == 2.5
     assert float(score["maxPower"]) == 55 and score["numPasses"] == "2"
     assert cut["numPasses"] == "40" and float(cut["speed"]) == laser.cut.speed
-    assert [int(c["priority"]) for c in (eng, score, cut)] == [0, 1, 2]
-    assert all(c["doOutput"] == "1" for c in (eng, score, cut))
-    assert tool["type"] == "Tool" and tool["doOutput"] == "0"
+    assert [int(c["priority"]) for c in (eng, score, cut, tool)] == [0, 1, 2, 3]
+    # LightBurn writes no doOutput/hide at their defaults, and none at all on a tool layer.
+    assert not any("doOutput" in c or "hide" in c for c in (eng, score, cut, tool))
+    assert tool == {"type": "Tool", "index": str(TOOL_INDEX), "name": "T1", "frame": "0",
+                    "priority": "3"}
 
 
 def test_every_cut_index_has_a_setting_and_guides_only_on_t1(sheet_root, sheet):
@@ -87,10 +91,11 @@ def test_one_named_group_per_plaque_in_laser_order(sheet_root, sheet):
 
     order = [slot for slot, _ in laser_run(sheet).layers[0][1]]
 
-    groups = sheet_root.findall("Shape[@Type='Group']")
+    *groups, guides = sheet_root.findall("Shape[@Type='Group']")
     names = [g.get("Name") for g in groups]
     want = [f"slot {s.index:02d} \u00b7 {s.plaque.label} \u00b7 {s.plaque.vin}" for s in order]
     assert names == want
+    assert {s.get("CutIndex") for s in guides.find("Children")} == {str(TOOL_INDEX)}
     for g, slot in zip(groups, order):
         laser_shapes = [s for s in g.find("Children") if int(s.get("CutIndex")) != TOOL_INDEX]
         b = _bounds(laser_shapes)
@@ -184,7 +189,8 @@ def test_every_sheet_format_names_a_slot_the_same_on_a_jig_of_over_99_pockets(tm
     dxf = ezdxf.read(io.StringIO(sheet_dxf(sheet, tpl, "b").decode("utf-8")))
     dxf_labels = {g.dxf.description for _, g in dxf.groups}
     root = DET.fromstring(sheet_lbrn2(sheet, tpl, "b", tpl.laser))
-    lbrn_labels = {s.get("Name") for s in root.iter("Shape") if s.get("Type") == "Group"}
+    lbrn_labels = {s.get("Name") for s in root.iter("Shape") if s.get("Type") == "Group"
+                   and not s.get("Name").startswith("guides")}
     want = {f"slot {i:03d} \u00b7 {p.label} \u00b7 {p.vin}"
             for i, p in enumerate((s.plaque for s in sheet.slots), start=1)}
     assert svg_labels == dxf_labels == lbrn_labels == want

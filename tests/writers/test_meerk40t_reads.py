@@ -4,18 +4,17 @@ MeerK40t 0.9.9100 is a real consumer written by others. Each run gets an empty
 temporary HOME, or its operation list leaks from ~/.config/MeerK40t into the next
 run. What it is known to ignore is checked structurally in our own file instead,
 and each test says so:
-  * lbrn2: it drops ``doOutput`` and colours (so T1 becomes an ordinary operation),
+  * lbrn2: it drops the layer type and colours (so T1 becomes an ordinary operation),
     leaves Scan shapes unfilled and reads LightBurn's y-up coordinates as its own
     y-down ones without flipping (a LightBurn file shows upside down in it);
-  * DXF: it re-centres drawings on its bed, ignores the layer plot flag and
-    misreads HATCH polyline boundary paths (x and y of each vertex become two
-    points), so hatches are counted, not measured.
+  * DXF: it re-centres drawings on its bed and ignores the layer plot flag
+    (so no guide may be in a DXF at all: tests/writers/test_guides.py).
 """
 from __future__ import annotations
 
 import pytest
 
-from plaquegen.writers.dxf import filled_shapes, flatten, plaque_dxf, sheet_dxf
+from plaquegen.writers.dxf import DXF_LAYER_NAMES, filled_shapes, flatten, plaque_dxf, sheet_dxf
 from plaquegen.writers.lbrn import TOOL_INDEX, plaque_lbrn2, sheet_lbrn2
 from plaquegen.writers.svg import sheet_svg
 from plaquegen.writers.svg import plaque_svg
@@ -66,11 +65,11 @@ def test_plaque_svg(tmp_path, plaque, template):
         assert all(abs(g - w) < TOL for g, w in zip(got, (b.xmin, b.ymin, b.xmax, b.ymax))), (got, b)
 
 
-def test_sheet_svg_guides_never_in_an_output_operation(tmp_path, sheet, template):
+def test_sheet_svg_holds_laser_paths_only(tmp_path, sheet, template):
     tree, _ = _load(tmp_path, "s.svg", sheet_svg(sheet, template, "2025-09"), bounds=False)
     laser_paths = sum(len(s.plaque.layer(n).paths) for s in sheet.slots for n in ("engrave", "score", "cut"))
     assert sum(refs for _k, _l, refs in tree["ops"]) == laser_paths
-    assert tree["regmarks"] > 0  # the hidden guides land on the never-output branch
+    assert tree["regmarks"] == 0  # no hidden guide left for it to file away
 
 
 def test_plaque_lbrn2(tmp_path, plaque, template):
@@ -96,12 +95,13 @@ def test_sheet_lbrn2_guides_only_on_the_tool_layer(tmp_path, sheet, template):
     assert ops[("op raster", "engrave (fill)")] == n["engrave"]
     assert ops[("op cut", "score (line)")] == n["score"]
     assert ops[("op cut", "cut (outline)")] == n["cut"]
-    # MeerK40t ignores doOutput, so the T1 layer becomes an operation of its own holding
-    # every guide path and nothing else; in our file that layer is a Tool with output off.
+    # MeerK40t ignores the layer type, so the T1 layer becomes an operation of its own holding
+    # every guide path and nothing else; in our file that layer is LightBurn's Tool layer,
+    # which LightBurn never outputs.
     guides = [k for k in ops if k[1].startswith("T1")]
     assert len(guides) == 1
     assert ops[guides[0]] == len(tree["elems"]) - sum(n.values())
-    assert f'<index Value="{TOOL_INDEX}"/>' in data.decode() and '<doOutput Value="0"/>' in data.decode()
+    assert f'<CutSetting type="Tool">\n        <index Value="{TOOL_INDEX}"/>' in data.decode()
     groups = [e for e in tree["elems"]]
     assert len(bounds) == len(groups)
     # Everything on the bed (in MeerK40t's unflipped reading too).
@@ -110,8 +110,7 @@ def test_sheet_lbrn2_guides_only_on_the_tool_layer(tmp_path, sheet, template):
 
 def _dxf_counts(p):
     eng = p.layer("engrave").paths
-    return {"hatch": sum(len(filled_shapes(q)) for q in eng),
-            "engrave": sum(1 + len(s.holes) for q in eng for s in filled_shapes(q)),
+    return {"engrave": sum(1 + len(s.holes) for q in eng for s in filled_shapes(q)),
             "score": sum(len(flatten(q.segs)) for q in p.layer("score").paths),
             "cut": sum(len(flatten(q.segs)) for q in p.layer("cut").paths)}
 
@@ -120,10 +119,9 @@ def test_plaque_dxf(tmp_path, plaque, template):
     tree, bounds = _load(tmp_path, "p.dxf", plaque_dxf(plaque, template))
     elems = tree["elems"]
     c = _dxf_counts(plaque)
-    assert elems.count(("elem path", "engrave")) == c["hatch"]  # the HATCHes (drawn unfilled there)
-    assert elems.count(("elem polyline", "engrave")) == c["engrave"]
-    assert elems.count(("elem polyline", "score")) == c["score"]
-    assert elems.count(("elem polyline", "cut")) == c["cut"]
+    assert len(elems) == sum(c.values())  # polylines only: no HATCH
+    for name in ("engrave", "score", "cut"):
+        assert elems.count(("elem polyline", DXF_LAYER_NAMES[name])) == c[name]
     # MeerK40t moves the drawing onto its bed: compare sizes and offsets from the plate
     # outline (the last element, on the cut layer), which must be the plate, 80 x 24 mm.
     polys = [b for b, e in zip(bounds, elems) if e[0] == "elem polyline"]
@@ -136,19 +134,10 @@ def test_plaque_dxf(tmp_path, plaque, template):
     assert abs(got[3] - oy - sig.ymax) < TOL
 
 
-def test_sheet_dxf_guide_layer(tmp_path, sheet, template):
+def test_sheet_dxf_laser_entities_only(tmp_path, sheet, template):
     data = sheet_dxf(sheet, template, "2025-09")
     tree, _ = _load(tmp_path, "s.dxf", data, bounds=False)
     elems = tree["elems"]
-    laser = sum(elems.count(("elem polyline", n)) for n in ("engrave", "score", "cut"))
-    want = sum(sum(v for k, v in _dxf_counts(s.plaque).items() if k != "hatch") for s in sheet.slots)
-    assert laser == want
-    # MeerK40t ignores the plot flag (the guide layer becomes an Engrave op of its own);
-    # structurally: every guide entity is on layer "guide", whose plot flag is off.
-    assert elems.count(("elem polyline", "guide")) > 0
-    import io
-
-    import ezdxf
-
-    doc = ezdxf.read(io.StringIO(data.decode()))
-    assert doc.layers.get("guide").dxf.plot == 0
+    want = sum(sum(_dxf_counts(s.plaque).values()) for s in sheet.slots)
+    assert len(elems) == want  # every entity a laser polyline: no guide layer to ignore
+    assert all(label in DXF_LAYER_NAMES.values() for _k, label in elems)

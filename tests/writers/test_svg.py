@@ -164,8 +164,9 @@ def test_render_has_ink_in_every_box(example_batch, template):
     assert ink(gap) == 0
 
 
-def test_sheet_svgs_hold_every_plaque_and_guides(example_batch, template):
-    sheets = sorted((example_batch.folder / "sheets").glob("sheet-*.svg"))
+def test_sheet_svgs_hold_every_plaque_and_no_guide(example_batch, template):
+    sheets = sorted(f for f in (example_batch.folder / "sheets").glob("sheet-*.svg")
+                    if not f.stem.endswith("-guides"))
     assert len(sheets) == example_batch.sheets >= 1
     total_cut = 0
     for s in sheets:
@@ -173,8 +174,8 @@ def test_sheet_svgs_hold_every_plaque_and_guides(example_batch, template):
         bed = template.bed
         assert root.get("width") == f"{bed.width:g}mm" and root.get("viewBox") == f"0 0 {bed.width:g} {bed.height:g}"
         groups = {g.get("id"): g for g in root if _tag(g) == "g"}
-        assert list(groups)[-1] == "layer-guide"
-        assert groups["layer-guide"].get("stroke") == "#F36926"
+        assert list(groups) == ["layer-engrave", "layer-score", "layer-cut"]  # laser layers only
+        assert b"#F36926" not in s.read_bytes() and b"display:none" not in s.read_bytes()
         total_cut += len(list(groups["layer-cut"].iter(f"{SVG}path")))  # inside per-plaque groups
         for el in root.iter():
             assert _tag(el) in ALLOWED and el.get("transform") is None
@@ -190,7 +191,7 @@ def test_sheet_svgs_hold_every_plaque_and_guides(example_batch, template):
 @pytest.mark.skipif(not INKSCAPE, reason="inkscape not installed")
 def test_inkscape_opens_plaque_and_sheet(example_batch, tmp_path):
     plaque = _engrave_files(example_batch)[0]
-    sheet = sorted((example_batch.folder / "sheets").glob("*.svg"))[0]
+    sheet = sorted((example_batch.folder / "sheets").glob("sheet-??.svg"))[0]  # sheet-01-guides.svg
     for src in (plaque, sheet):
         out = tmp_path / (src.stem + ".png")
         r = subprocess.run([INKSCAPE, str(src), "--export-type=png", f"--export-filename={out}",

@@ -85,24 +85,6 @@ def ref_sheet_svg(sheet, template, batch_id):
             _ref_paths(dwg, sg, name, paths, slot.x, slot.y, template)
             g.add(sg)
         dwg.add(g)
-    g = _ref_layer(dwg, "guide", template)
-    font = load_font(LABEL_FONT)
-    w, h = template.width, template.height
-    pocket = rounded_rect(0.0, 0.0, w, h, template.corner_radius)
-    for slot in sheet.slots:
-        paths = [pocket]
-        guide = slot.plaque.layer("guide") if slot.plaque else None
-        if guide:
-            paths += [p for p in guide.paths if p.segs != pocket.segs]
-        _ref_paths(dwg, g, "guide", paths, slot.x, slot.y)
-        gap = max(template.bed.pitch_y - h, 0.0)
-        cap = min(LABEL_CAP, gap * 0.6) if gap > 1.0 else LABEL_CAP
-        box = Bounds(slot.x, slot.y + h + 0.3, slot.x + w, slot.y + h + 0.3 + cap * 1.6)
-        if gap <= 1.0:
-            box = Bounds(slot.x + 0.5, slot.y + 0.5, slot.x + w - 0.5, slot.y + 0.5 + cap * 1.6)
-        text, _ = fit_text(font, slot.label, box, cap, "left", "top")
-        _ref_paths(dwg, g, "guide", text)
-    dwg.add(g)
     return _ref_bytes(dwg)
 
 
