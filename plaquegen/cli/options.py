@@ -16,11 +16,12 @@ TEMPLATE_OPT = click.option("--template", type=click.Path(dir_okay=False, path_t
                             help="Plaque template TOML (default: assets/plaque.toml).")
 
 
-def load_register_option(path):
-    """The register given with --register, else the bundled synthetic demo register."""
-    from ..inputs.register import load_register
+def load_register_option(path, out=None):
+    """The register given with --register, else the bundled synthetic demo register; parsed
+    once per season folder ``out`` (its .cache/, when the folder exists)."""
+    from ..inputs.register_cache import load_register_cached
 
-    return load_register(path)
+    return load_register_cached(path, out)
 
 
 OUT_OPT = click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("output"),
