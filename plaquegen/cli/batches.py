@@ -10,13 +10,13 @@ import click
 from .exits import exit_with
 from .handover import refreshes_pages
 from .options import (writing, LEDGER_OPT, OUT_OPT, REGISTER_OPT, TEMPLATE_OPT, WORKERS_OPT, FORMATS_OPT, cut, echo_notes,
-                      formats_option, order_help, orders_options, read_options)
+                      formats_option, OrdersCommand, orders_options, read_options)
 
 __all__ = ["check", "batch"]
 
 
-@click.command(help="Dry run: read and number ORDERS, show what would be made and refused. "
-                   "Writes nothing.\n\n" + order_help())
+@click.command(cls=OrdersCommand, help="Dry run: read and number ORDERS, show what would be made and "
+                                       "refused. Writes nothing.")
 @click.argument("orders", type=click.Path(path_type=Path, allow_dash=True))
 @REGISTER_OPT
 @TEMPLATE_OPT
@@ -60,8 +60,8 @@ def check(orders, register, template, out, batch_id, ledger, reprint, replace, s
     exit_with(plan.outcome)
 
 
-@click.command(help="Make a batch: engrave SVGs, sheets, proofs, job sheet, manifest and "
-                   "rejects, recorded in the ledger.\n\n" + order_help())
+@click.command(cls=OrdersCommand, help="Make a batch: engrave SVGs, sheets, proofs, job sheet, "
+                                       "manifest and rejects, recorded in the ledger.")
 @click.argument("orders", type=click.Path(path_type=Path, allow_dash=True))
 @OUT_OPT
 @click.option("--batch-id", help="Name of the batch folder (default: the orders file's name).")

@@ -6,7 +6,7 @@ from pathlib import Path
 import click
 
 from .exits import exit_fatal
-from .options import REGISTER_OPT, TEMPLATE_OPT, cut, load_register_option
+from .options import OUT_OPT, REGISTER_OPT, TEMPLATE_OPT, cut, load_register_option
 
 __all__ = ["number", "preview"]
 
@@ -14,12 +14,13 @@ __all__ = ["number", "preview"]
 @click.command()
 @click.argument("vins", nargs=-1, required=True)
 @REGISTER_OPT
-def number(vins: tuple[str, ...], register: Path | None) -> None:
+@OUT_OPT
+def number(vins: tuple[str, ...], register: Path | None, out: Path) -> None:
     """Print the build number of each VIN (full or 7-character short VIN)."""
     from ..core.records import pad_number
     from ..inputs.register import Refused
 
-    reg = load_register_option(register)
+    reg = load_register_option(register, out)
     failed = False
     for text in vins:
         try:
@@ -40,7 +41,8 @@ def number(vins: tuple[str, ...], register: Path | None) -> None:
 @click.option("--dpi", type=click.IntRange(50, 1200), default=300, show_default=True)
 @REGISTER_OPT
 @TEMPLATE_OPT
-def preview(vin, output, dpi, register, template) -> None:
+@OUT_OPT
+def preview(vin, output, dpi, register, template, out) -> None:
     """Render one plaque to PNG for a quick look."""
     from ..record.folder import plaque_stem
     from ..art.compose import Composer
@@ -50,7 +52,7 @@ def preview(vin, output, dpi, register, template) -> None:
     from ..writers.svg import plaque_svg
     from ..inputs.template import load_template
 
-    reg = load_register_option(register)
+    reg = load_register_option(register, out)
     try:
         car = reg.lookup(vin)
     except Refused as e:

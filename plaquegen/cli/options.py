@@ -8,7 +8,7 @@ import click
 
 __all__ = ["writing", "REGISTER_OPT", "TEMPLATE_OPT", "OUT_OPT", "LEDGER_OPT", "WORKERS_OPT", "FORMATS_OPT", "BATCH_DIR_ARG",
            "APPROVAL_LEDGER_OPT", "orders_options", "read_options", "formats_option", "order_help", "echo_notes",
-           "cut", "state_counts", "load_register_option", "find_vin", "settings_defaults"]
+           "cut", "state_counts", "OrdersCommand", "load_register_option", "find_vin", "settings_defaults"]
 
 REGISTER_OPT = click.option("--register", type=click.Path(dir_okay=False, path_type=Path),
                             help="Production register: CSV, .xlsx, .xls or .ods with columns vin/FIN "
@@ -17,11 +17,12 @@ TEMPLATE_OPT = click.option("--template", type=click.Path(dir_okay=False, path_t
                             help="Plaque template TOML (default: assets/plaque.toml).")
 
 
-def load_register_option(path):
-    """The register given with --register, else the bundled synthetic demo register."""
-    from ..inputs.register import load_register
+def load_register_option(path, out=None):
+    """The register given with --register, else the bundled synthetic demo register; parsed
+    once per season folder ``out`` (its .cache/, when the folder exists)."""
+    from ..inputs.register_cache import load_register_cached
 
-    return load_register(path)
+    return load_register_cached(path, out)
 
 
 OUT_OPT = click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("output"),
@@ -87,13 +88,33 @@ def order_help() -> str:
             "lines were refused (see the listing or rejects.csv), 1 a fatal problem (nothing made).")
 
 
+class OrdersCommand(click.Command):
+    """A command whose help ends with :func:`order_help`, built only when the help is shown:
+    running any command (or ``--help`` of the group) never imports the order reader for it."""
+
+    @property
+    def help(self) -> str | None:
+        return None if self._own_help is None else f"{self._own_help}\n\n{order_help()}"
+
+    @help.setter
+    def help(self, value: str | None) -> None:
+        self._own_help = value
+
+    def get_short_help_str(self, limit: int = 45) -> str:
+        if self.short_help or not self._own_help:
+            return super().get_short_help_str(limit)
+        from click.utils import make_default_short_help
+
+        return make_default_short_help(self._own_help, limit).strip()
+
+
 BATCH_DIR_ARG = click.argument("batch_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
 APPROVAL_LEDGER_OPT = click.option("--ledger", type=click.Path(dir_okay=False, path_type=Path),
                                    help="Ledger database (default: BATCH_DIR/../ledger.sqlite).")
 
 
 def state_counts(states) -> str:
-    from ..owners.approvals import APPROVED, CHANGES, WAITING, counts
+    from ..record.states import APPROVED, CHANGES, WAITING, counts
 
     c = counts(states)
     return (f"{len(states)} plaque(s): {c[APPROVED]} approved, {c[CHANGES]} changes requested, "

@@ -28,22 +28,24 @@ from datetime import datetime
 from io import BytesIO
 from pathlib import Path
 from email.utils import parseaddr
-from typing import Iterable, Sequence
-
-from pypdf import PdfReader
+from typing import TYPE_CHECKING, Iterable, Sequence
 
 from ..record.folder import APPROVALS, BatchFolder, read_inside, write_history
 from ..core.clock import format_utc, parse_utc, utc_now
 from ..core.errors import Outcome
 from ..core.files import atomic_write_bytes, sha256_bytes
-from .guess import guess_plaque
 from .replies import NEEDS_LOOK, read_reply
 from .tokens import secret_for
 from .inbox import CANDIDATE, Item, collect, quiet
 from ..record.ledger import Ledger
 from ..record.rows import Event, Issue
 from ..proof.form import APPROVE as FORM_APPROVE, ID_FIELD, field_name, field_suffix, read_proof
-from ..pipeline.release import ReleaseResult, release
+
+if TYPE_CHECKING:  # the mail readers, pypdf and the pipeline load where they are used (start-up)
+    from pypdf import PdfReader
+
+    from .inbox import Item
+    from ..pipeline.release import ReleaseResult
 from ..record.states import (APPROVALS_FIELDS, APPROVED, CHANGES, WAITING, ApprovalError, PlaqueState,
                      StatusResult, approvals_csv, batch_ledger, batch_status, counts, load_issues,
                      open_batch_and_ledger, plaque_states, released_plaques)
@@ -381,6 +383,8 @@ def record_approvals(folder: str | os.PathLike, inputs: Iterable,
     each plaque on its newest answer, write approvals.csv, and rebuild released/ at once if an
     answer took a released plaque back. Every item ends as an Answer: recorded, refused with
     the reason, or "not a proof"."""
+    from ..pipeline.release import release
+
     batch, ledger_path = open_batch_and_ledger(folder, ledger)
     found = collect(list(inputs or [])) + list(items)
     if not found:
@@ -441,6 +445,8 @@ def _read_form(batch: BatchFolder, item: Item, issues: dict[str, Issue]) -> Answ
 
 def _named(a: Answer, data: bytes, batch: BatchFolder) -> Answer:
     """A refused file that is not a readable proof: name the plaque it most likely is."""
+    from .inbox import guess_plaque
+
     try:
         vin, number = guess_plaque(data)
     except Exception:  # noqa: BLE001 - a damaged file: nothing to guess from
@@ -495,7 +501,16 @@ def record_by_hand(folder: str | os.PathLike, vin: str, decision: str, changes: 
     atomic_write_bytes(batch.folder / APPROVALS, approvals_csv(states))
     write_history(batch.folder, history)
     if row.vin in before and decision != APPROVED:
+        from ..pipeline.release import release
+
         release(batch.folder, ledger_path)
     return next(s for s in states if s.vin == row.vin)
 
 
+def __getattr__(name: str):
+    """``release`` and ``ReleaseResult`` stay importable from here, loaded on first use."""
+    if name in ("release", "ReleaseResult"):
+        from ..pipeline import release as _release
+
+        return getattr(_release, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -34,7 +34,8 @@ from ..inputs.orders import OrderFile, read_orders
 from ..writers.pdf import A4, LETTER
 from ..proof.render import proof_layout
 from ..core.records import Numbered, Reject
-from ..inputs.register import Register, load_register
+from ..inputs.register import Register
+from ..inputs.register_cache import load_register_cached
 from ..record.season import DEMO_NOTE, check_register, is_demo, register_pin, require_ledger
 from ..inputs.template import DEFAULT_TEMPLATE, Template, load_template
 
@@ -133,8 +134,10 @@ def _choose_template(opts: BatchOptions, folder: Path) -> tuple[Template, Path]:
     return template, Path(opts.template) if opts.template else DEFAULT_TEMPLATE
 
 
-def plan_batch(opts: BatchOptions, ledger: Ledger | None) -> BatchPlan:
-    """Read, number and check a batch. ``ledger`` None: no ledger exists yet (check only)."""
+def plan_batch(opts: BatchOptions, ledger: Ledger | None, *, cache: bool = False) -> BatchPlan:
+    """Read, number and check a batch. ``ledger`` None: no ledger exists yet (check only).
+    ``cache``: the parsed register may be cached in the season folder (run_batch; a dry run
+    uses a valid cache but writes none)."""
     batch_id = batch_name(opts.orders, opts.batch_id)
     folder = Path(opts.out) / batch_id
     ledger_path = Path(opts.ledger) if opts.ledger else Path(opts.out) / "ledger.sqlite"
@@ -150,7 +153,7 @@ def plan_batch(opts: BatchOptions, ledger: Ledger | None) -> BatchPlan:
         notes = ("the template or its artwork differs from the one this batch was made with: "
                  "changed plaques are made again and their owners must approve the new proof "
                  "(earlier answers stay in the history).",)
-    register = load_register(opts.register)
+    register = load_register_cached(opts.register, opts.out, write=cache)
     if is_demo(register):
         notes = (DEMO_NOTE,) + notes
     orderfile = read_orders(opts.orders, **opts.read_options)
@@ -220,12 +223,12 @@ def run_batch(opts: BatchOptions, progress: Callable[[int], None] | None = None,
     if ledger_path.exists() or ledger_path.is_symlink():
         ledger = open_ledger(ledger_path)
         try:
-            plan = plan_batch(opts, ledger)
+            plan = plan_batch(opts, ledger, cache=True)
         except BaseException:
             ledger.close()
             raise
     else:  # nothing to check against yet: a refused plan creates no ledger
-        plan = plan_batch(opts, None)
+        plan = plan_batch(opts, None, cache=True)
         ledger = open_ledger(ledger_path, create=True)  # require_ledger: no batch is forgotten
     try:
         if on_plan:

@@ -15,10 +15,11 @@ import json
 import re
 from io import BytesIO
 from pathlib import Path as FsPath
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ..geometry.paths import Plaque
-from ..core.records import Numbered
+if TYPE_CHECKING:  # annotations only: reading a proof back needs no geometry
+    from ..geometry.paths import Plaque
+    from ..core.records import Numbered
 
 __all__ = ["ID_FIELD", "APPROVE", "CHANGES", "NAME", "DATE", "ANSWER_FIELDS", "field_suffix",
            "field_name", "identity", "identity_json", "read_proof"]

@@ -42,7 +42,7 @@ Deterministic bytes: no dates.
 """
 from __future__ import annotations
 
-from typing import Iterable, Sequence
+from typing import Iterable
 from xml.sax.saxutils import quoteattr
 
 from ..geometry.paths import Path, Plaque, split_subpaths
