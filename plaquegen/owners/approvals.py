@@ -27,16 +27,13 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from io import BytesIO
 from pathlib import Path
-from email.utils import parseaddr
 from typing import TYPE_CHECKING, Iterable, Sequence
 
 from ..record.folder import APPROVALS, BatchFolder, read_inside, write_history
 from ..core.clock import format_utc, parse_utc, utc_now
 from ..core.errors import Outcome
 from ..core.files import atomic_write_bytes, sha256_bytes
-from .replies import NEEDS_LOOK, read_reply
-from .tokens import secret_for
-from .inbox import CANDIDATE, Item, collect, quiet
+from .items import CANDIDATE, NEEDS_LOOK, Item, quiet
 from ..record.ledger import Ledger
 from ..record.rows import Event, Issue
 from ..proof.form import APPROVE as FORM_APPROVE, ID_FIELD, field_name, field_suffix, read_proof
@@ -386,6 +383,10 @@ def record_approvals(folder: str | os.PathLike, inputs: Iterable,
     from ..pipeline.release import release
 
     batch, ledger_path = open_batch_and_ledger(folder, ledger)
+    from .inbox import collect  # the mail readers load only when answers are read
+    from .replies import read_reply
+    from .tokens import secret_for
+
     found = collect(list(inputs or [])) + list(items)
     if not found:
         raise ApprovalError("nothing to read: no files were found in the paths given.")
@@ -406,6 +407,8 @@ def record_approvals(folder: str | os.PathLike, inputs: Iterable,
             else:
                 a = _read_form(batch, item, issues)
                 if a.accepted and item.mail is not None:
+                    from email.utils import parseaddr
+
                     a = replace(a, via=f"form, from {parseaddr(item.mail.sender)[1] or 'unknown'}")
             if a.accepted and (a.vin, a.source_sha256) in known:
                 a = replace(a, outcome=DUPLICATE, note="this very file was read before")
@@ -445,7 +448,7 @@ def _read_form(batch: BatchFolder, item: Item, issues: dict[str, Issue]) -> Answ
 
 def _named(a: Answer, data: bytes, batch: BatchFolder) -> Answer:
     """A refused file that is not a readable proof: name the plaque it most likely is."""
-    from .inbox import guess_plaque
+    from .guess import guess_plaque
 
     try:
         vin, number = guess_plaque(data)

@@ -11,7 +11,7 @@ import os
 import re
 from dataclasses import dataclass
 
-from ..record.ledger import Ledger
+from ..record.ledger import open_ledger
 from ..record.states import open_batch_and_ledger
 
 __all__ = ["Contact", "contacts", "how_answered"]
@@ -41,7 +41,7 @@ def how_answered(source: str) -> tuple[str, str]:
 def contacts(folder: str | os.PathLike, ledger: str | os.PathLike | None = None) -> dict[str, Contact]:
     """VIN -> Contact for the plaques of the batch in ``folder``."""
     batch, ledger_path = open_batch_and_ledger(folder, ledger)
-    with Ledger(ledger_path) as led:
+    with open_ledger(ledger_path, readonly=True) as led:
         events = led.events(batch_id=batch.batch_id)
     out: dict[str, dict] = {}
     for e in events:

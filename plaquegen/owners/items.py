@@ -20,11 +20,12 @@ from typing import Iterator
 
 from ..core.errors import PlaquegenError
 
-__all__ = ["InboxError", "Item", "MailInfo", "quiet", "CANDIDATE", "NOT_PROOF", "REFUSED",
+__all__ = ["InboxError", "Item", "MailInfo", "quiet", "CANDIDATE", "NEEDS_LOOK", "NOT_PROOF", "REFUSED",
            "DONE_KEYWORD", "PASSWORD_ENV", "MAX_ENTRIES", "MAX_ENTRY_BYTES", "MAX_TOTAL_BYTES",
            "MAX_RATIO", "RATIO_FLOOR", "MAX_FILE_BYTES", "MAX_MAIL_DEPTH", "MAX_ZIP_DEPTH"]
 
 CANDIDATE = "proof candidate"
+NEEDS_LOOK = "needs a look"  # a reply without a token: the admin reads it and records it by hand
 NOT_PROOF = "not a proof"
 REFUSED = "refused"
 

@@ -31,13 +31,13 @@ from ..record.folder import BatchFolder
 from ..record.rows import Event, Issue
 from ..record.states import APPROVED, CHANGES
 from .inbox import Item
+from .items import NEEDS_LOOK
 from .mailhtml import BUTTONS
 from .replytext import pre_pass, words_of
 from .tokens import APPROVE, check_token, find_tokens
 
 __all__ = ["read_reply", "NEEDS_LOOK"]
 
-NEEDS_LOOK = "needs a look"
 _VIN = re.compile(r"\b([A-HJ-NPR-Z0-9]{17})\b")
 _PREFILLED = {" ".join(B["changes_body"].split()) for B in BUTTONS.values()}
 

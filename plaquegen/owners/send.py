@@ -51,10 +51,27 @@ def send_proofs(folder: str | os.PathLike, *, sender: str, ledger: str | os.Path
                 reply_to: str | None = None) -> SendReport:
     """Send (or write to the outbox) the proofs or reminders of a batch; see the module doc."""
     batch, ledger_path = open_batch_and_ledger(folder, ledger)
-    owners = read_owners(batch.folder)
     with Ledger(ledger_path) as led:
         issues = {i.vin: i for i in led.issues(batch_id=batch.batch_id)}
         events = led.events(batch_id=batch.batch_id)
+    chosen, skipped = _due(batch, issues, events, again, remind, after_days)
+    messages, by_hand = _messages(batch, chosen, ledger_path, sender=sender, sender_name=sender_name,
+                                  remind=remind, reply_to=reply_to)
+    if smtp is None:
+        written = write_outbox(batch.folder / OUTBOX, messages) if messages else []
+        return SendReport(batch.batch_id, written=written, by_hand=by_hand, skipped=skipped)
+    results = _deliver(batch, issues, ledger_path, messages, "reminded" if remind else "sent",
+                       smtp=smtp, ssl=ssl, user=user, ca_file=ca_file)
+    return SendReport(batch.batch_id, sent=[(r.vin, r.to, r.message_id) for r in results if r.ok],
+                      by_hand=by_hand,
+                      failed=[(r.vin, r.to, r.reason) for r in results if not r.ok and not r.uncertain],
+                      skipped=skipped,
+                      uncertain=[(r.vin, r.to, r.reason) for r in results if r.uncertain])
+
+
+def _due(batch, issues: dict, events: list, again: Sequence[str], remind: bool,
+         after_days: float) -> tuple[list[ManifestRow], int]:
+    """The rows to mail now, and how many are not due."""
     states = {s.vin: s for s in plaque_states(batch, issues, events)}
     # Sends count per version: a plaque made again (other artwork) is due for its new proof,
     # and is never reminded about an answer to a proof it was not sent.
@@ -83,7 +100,13 @@ def send_proofs(folder: str | os.PathLike, *, sender: str, ledger: str | os.Path
             skipped += 1
             continue
         chosen.append(row)
+    return chosen, skipped
 
+
+def _messages(batch, chosen: list[ManifestRow], ledger_path, *, sender: str, sender_name: str,
+              remind: bool, reply_to: str | None) -> tuple[list, list[tuple[str, str]]]:
+    """One message per chosen plaque, and those to deliver by hand (with why)."""
+    owners = read_owners(batch.folder)
     messages, by_hand = [], []
     secret = secret_for(ledger_path)
     for row in chosen:
@@ -106,12 +129,13 @@ def send_proofs(folder: str | os.PathLike, *, sender: str, ledger: str | os.Path
                 reminder=remind, reply_to=reply_to, answer_tokens=tokens, plaque_png=png))
         except MailError as e:
             by_hand.append((row.vin, str(e)))
-    if smtp is None:
-        written = write_outbox(batch.folder / OUTBOX, messages) if messages else []
-        return SendReport(batch.batch_id, written=written, by_hand=by_hand, skipped=skipped)
+    return messages, by_hand
 
+
+def _deliver(batch, issues: dict, ledger_path, messages: list, kind: str, *, smtp: str, ssl: bool,
+             user: str | None, ca_file: str | None) -> list:
+    """Send over SMTP, recording each accepted (or maybe delivered) message at once."""
     host, _, port = smtp.rpartition(":") if ":" in smtp else (smtp, "", "")
-    kind = "reminded" if remind else "sent"
     with Ledger(ledger_path) as led:
         recorded: list = []
 
@@ -134,11 +158,7 @@ def send_proofs(folder: str | os.PathLike, *, sender: str, ledger: str | os.Path
                               f"message(s); those are recorded as {kind}, so running the same "
                               "command again sends only the rest.") from None
         write_history(batch.folder, led.events(batch_id=batch.batch_id))
-    return SendReport(batch.batch_id, sent=[(r.vin, r.to, r.message_id) for r in results if r.ok],
-                      by_hand=by_hand,
-                      failed=[(r.vin, r.to, r.reason) for r in results if not r.ok and not r.uncertain],
-                      skipped=skipped,
-                      uncertain=[(r.vin, r.to, r.reason) for r in results if r.uncertain])
+    return results
 
 
 def _answer_extras(batch, row: ManifestRow, secret: bytes) -> tuple[tuple[str, str], bytes | None]:

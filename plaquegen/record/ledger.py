@@ -53,6 +53,7 @@ class Ledger(History, Backups):
         Commands open through :func:`open_ledger`, which also says whether creating is allowed."""
         self.path = Path(path)
         self.readonly = readonly
+        self._made: list[Path] = []
         self._conn: sqlite3.Connection | None = None
         self._conn = self._open()
 
@@ -62,6 +63,11 @@ class Ledger(History, Backups):
         path = self.path
         if not self.readonly and not path.exists():
             _create(path)
+        # SQLite makes -wal/-shm files even for a reader: a read-only command removes the ones it
+        # made (when empty and no writer is about), so it leaves the folder as it found it.
+        self._made = [] if not self.readonly else [
+            x for x in (path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm"))
+            if not x.exists()]
         refuse_unhealthy(inspect_ledger(path))
         try:
             if self.readonly:
@@ -347,6 +353,13 @@ class Ledger(History, Backups):
         if self._conn is not None:
             self._conn.close()
             self._conn = None
+            wal = self.path.with_name(self.path.name + "-wal")
+            if self._made and (not wal.exists() or wal.stat().st_size == 0):
+                for extra in self._made:
+                    try:
+                        extra.unlink()
+                    except OSError:
+                        pass
 
     def __enter__(self) -> Ledger:
         return self

@@ -70,6 +70,7 @@ def ledger_lock(ledger_path: str | os.PathLike, what: str,
     lock file's path. LedgerBusy after ``wait_s`` (default LOCK_WAIT_S, or the environment's
     PLAQUEGEN_LOCK_WAIT) seconds; a PlaquegenError when the lock file cannot be made."""
     path = lock_path(ledger_path)
+    fresh_dir = not path.parent.exists()  # a first batch into a new --out
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         key = str(path.resolve())
@@ -96,6 +97,8 @@ def ledger_lock(ledger_path: str | os.PathLike, what: str,
     finally:
         with _guard:
             del _held[key]
+        if fresh_dir and not Path(ledger_path).exists():
+            _leave_nothing(path)  # a refused first batch writes nothing, not even its lock
         os.close(fd)  # releases the flock
 
 
@@ -133,3 +136,12 @@ def _acquire(path: Path, ledger_path, what: str, wait_s: float) -> int:
 def _reason(exc: OSError) -> str:
     reason = exc.strerror or str(exc)
     return reason[:1].lower() + reason[1:]
+
+
+def _leave_nothing(path: Path) -> None:
+    """Remove the lock file and the folder made for it when the command made nothing there."""
+    try:
+        path.unlink()
+        path.parent.rmdir()  # only if empty
+    except OSError:
+        pass

@@ -26,7 +26,8 @@ from ..core.overview import BatchSummary, PlaqueRow, Season, Step
 from ..core.records import pad_number
 from ..inputs.address import ADDRESS_SEPARATOR
 from .folder import ENGRAVE, PROOFS, BatchFolder, incomplete_reason, open_batch, read_owners
-from .ledger import Event, Issue, Ledger
+from .ledger import open_ledger
+from .rows import Event, Issue
 from .states import APPROVED, CHANGES, PlaqueState, plaque_states
 
 __all__ = ["SeasonViewError", "derive_state", "load_season", "season_of", "summarise",
@@ -214,7 +215,7 @@ def load_season(out: str | os.PathLike, ledger: str | os.PathLike | None = None,
     path = Path(ledger) if ledger else out / "ledger.sqlite"
     if not path.is_file():
         raise SeasonViewError(f"ledger {path} does not exist; no batch has been made with it.")
-    with Ledger(path) as led:
+    with open_ledger(path, readonly=True) as led:
         issues = led.issues()
         events = led.events()
         pin = led.register_pin()

@@ -204,7 +204,7 @@ origin_y = 0.0
     assert load_template(tpl).bed.slots == 1_000_000
     r = _cli_batch(tmp_path, tpl, None, None, "--no-proofs")
     assert r.exit_code == 3, r.output  # the example has 4 refused lines
-    assert len(list((tmp_path / "out" / "example" / "sheets").glob("*.svg"))) == 1
+    assert len(list((tmp_path / "out" / "example" / "sheets").glob("sheet-??.svg"))) == 1
 
 
 def test_format_character_missing_from_the_font_is_one_sentence(tmp_path):

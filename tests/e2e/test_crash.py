@@ -212,7 +212,8 @@ def test_batch_killed_mid_run_then_rerun(tmp_path, register):
         assert sha256_file(folder / r["proof"]) == r["proof_sha256"], f"{where}: {r['proof']}"
         car = register.lookup(r["vin"])
         assert int(r["number"]) == car.number
-        listed |= {r["svg"], r["proof"], r["sheet"]}
+        guides = r["sheet"][:-len(".svg")] + "-guides"  # the operator's guide files beside each sheet
+        listed |= {r["svg"], r["proof"], r["sheet"], guides + ".svg", guides + ".pdf"}
     on_disk = {p.relative_to(folder).as_posix() for sub in ("engrave", "proofs", "sheets")
                for p in (folder / sub).iterdir()}
     assert on_disk == listed, f"{where}: files not in the manifest: {on_disk ^ listed}"

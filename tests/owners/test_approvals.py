@@ -351,7 +351,7 @@ def test_release_uses_the_templates_jig_and_refuses_other_artwork(made, tmp_path
     small_jig = _template(tmp_path, **{"columns = 6": "columns = 2", "rows = 11": "rows = 1"})
     rel = release(folder, template=small_jig)
     assert rel.sheets == 2 and len(rel.released) == 3
-    files = sorted((folder / "released/sheets").glob("*.svg"))
+    files = sorted((folder / "released/sheets").glob("sheet-??.svg"))  # not the -guides files
     assert [len(_layer_paths(f, "cut")) for f in files] == [2, 1]
     # a template that draws other plaques: nothing the owners did not see goes out
     other = _template(tmp_path, **{"corner_radius = 2.0": "corner_radius = 3.0"})
