@@ -100,8 +100,8 @@ def test_two_admins_and_random_kills_never_bend_the_record(tmp_path, register):
     with SmtpServer(None) as srv:
         for step in range(STEPS):
             procs = [_start(_ops(out, srv.port, vins, rnd), tmp_path) for _ in range(2)]
-            if rnd.random() < 0.35:
-                time.sleep(rnd.uniform(0.6, 1.5))  # after Python itself has started (its site import is not ours)
+            if rnd.random() < 0.7:
+                time.sleep(rnd.uniform(0.35, 0.9))  # after Python itself has started (its site import is not ours)
                 victim = rnd.choice(procs)
                 if victim.poll() is None:
                     victim.send_signal(rnd.choice((signal.SIGKILL, signal.SIGINT)))
